@@ -1,0 +1,48 @@
+"""HOG (+ scaler) + SVM pipelines on FER2013: fit on Training, report PublicTest with the shared metrics.
+
+    python benchmarks/bench_hog_svm.py --data ../shared/data/fer2013
+"""
+
+import json
+
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from _common import machine, parser
+from sklearn_fer.datasets import load_fer2013
+from sklearn_fer.features import HOGTransformer
+from sklearn_fer.metrics import evaluate
+
+PIPELINES = {
+    "HOG 9/8x8/2x2 + scaler + RBF SVC (C=1)": lambda: make_pipeline(
+        HOGTransformer(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2)), StandardScaler(), SVC(C=1.0)
+    ),
+    "HOG 9/6x6/2x2 sqrt + scaler + RBF SVC (C=5)": lambda: make_pipeline(
+        HOGTransformer(orientations=9, pixels_per_cell=(6, 6), cells_per_block=(2, 2), transform_sqrt=True),
+        StandardScaler(),
+        SVC(C=5.0),
+    ),
+}
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--only", default=None, help="run only pipelines whose name contains this text")
+    args = p.parse_args()
+    train = load_fer2013(args.data, usage="Training", progress=False)
+    test = load_fer2013(args.data, usage="PublicTest", progress=False)
+    print(f"machine: {machine()}; fit on {len(train.target)} Training, score on {len(test.target)} PublicTest")
+    for name, make in PIPELINES.items():
+        if args.only and args.only not in name:
+            continue
+        result = evaluate(make(), test.data, test.target, X_fit=train.data, y_fit=train.target)
+        print(
+            f"{name}: PublicTest accuracy {result['accuracy']:.4f}, balanced {result['balanced_accuracy']:.4f}, "
+            f"macro-F1 {result['f1_macro']:.4f}, fit {result['fit_time']:.0f} s, predict {result['predict_time']:.1f} s"
+        )
+        print("  per-class recall:", json.dumps({k[7:]: round(v, 3) for k, v in result.items() if k.startswith("recall_")}))
+
+
+if __name__ == "__main__":
+    main()

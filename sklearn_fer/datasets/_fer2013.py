@@ -1,0 +1,386 @@
+"""Loading FER2013 from every layout users actually have.
+
+Supported layouts (detected automatically):
+
+1. the classic Kaggle CSV ``fer2013.csv`` with columns ``emotion,pixels,Usage``;
+2. per-split CSVs with columns ``emotion,pixels`` (``Train_Data.csv``, ...);
+3. the Kaggle image-folder layout ``train/<emotion>/*.jpg``, ``test/<emotion>/*.jpg``.
+"""
+
+import hashlib
+import os
+import re
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from .._constants import EMOTIONS, IMAGE_SHAPE, N_PIXELS, USAGES
+from ._cache import cache_path
+from ._pixels import find_bad_pixel_rows
+
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".gif", ".tif", ".tiff"}
+_CSV_CHUNK_ROWS = 4096
+_CACHE_VERSION = "1"
+
+# Split folder / file names users have, mapped to the official usage.
+_SPLIT_ALIASES = {
+    "train": "Training",
+    "training": "Training",
+    "val": "PublicTest",
+    "valid": "PublicTest",
+    "validation": "PublicTest",
+    "publictest": "PublicTest",
+    "public": "PublicTest",
+    "test": "PublicTest",
+    "privatetest": "PrivateTest",
+    "private": "PrivateTest",
+}
+# The seed's per-split CSVs name the held-out test set "Test".
+_CSV_SPLIT_ALIASES = {**_SPLIT_ALIASES, "test": "PrivateTest"}
+_FILE_PREFIX = re.compile(r"^(Training|PublicTest|PrivateTest)_", re.IGNORECASE)
+
+DESCR = """\
+FER2013 facial expression data set
+----------------------------------
+48x48 grayscale face images labelled with one of 7 emotions:
+0 angry, 1 disgust, 2 fear, 3 happy, 4 sad, 5 surprise, 6 neutral.
+Official splits (``usage``): Training (28,709), PublicTest (3,589), PrivateTest (3,589).
+
+Goodfellow et al., "Challenges in Representation Learning: A report on three
+machine learning contests", ICONIP 2013.
+"""
+
+
+def load_fer2013(
+    path,
+    *,
+    usage=None,
+    split_usage=None,
+    on_bad_rows="raise",
+    resize=False,
+    cache=True,
+    data_home=None,
+    n_jobs=None,
+    progress=True,
+    return_X_y=False,
+):
+    """Load FER2013 from a CSV file or an image folder.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``fer2013.csv`` file, a per-split CSV (``emotion,pixels``), a folder
+        holding either of them, or a Kaggle image folder with ``train/<emotion>/``
+        and ``test/<emotion>/`` sub-folders.
+    usage : str or list of str, default=None
+        Keep only these official splits (``"Training"``, ``"PublicTest"``,
+        ``"PrivateTest"``). ``None`` keeps everything.
+    split_usage : str or dict, default=None
+        For per-split CSVs: the usage of the given file (str), or a mapping
+        ``{file name: usage}``. By default the usage is inferred from the file
+        name (``Train_Data.csv`` -> Training, ``Validation_Data.csv`` ->
+        PublicTest, ``Test_Data.csv`` -> PrivateTest).
+    on_bad_rows : {"raise", "skip"}, default="raise"
+        What to do with a malformed row or image. ``"skip"`` drops it and
+        warns with the number dropped.
+    resize : bool, default=False
+        Resize images that are not 48x48 instead of raising.
+    cache : bool, default=True
+        Cache the parsed arrays as ``.npz`` keyed on the source files' sizes
+        and modification times, so later loads take well under a second.
+    data_home : str, default=None
+        Cache folder; defaults to ``$SKLEARN_FER_DATA`` or ``~/.cache/sklearn-fer``.
+    n_jobs : int, default=None
+        Threads used to decode image files (``None`` means 4).
+    progress : bool, default=True
+        Show a progress bar while parsing.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``images`` (n, 48, 48) uint8, ``data`` (n, 2304) uint8, ``target``
+        (n,) int, ``target_names``, ``usage`` (n,) str, ``filenames`` (image
+        folders only, else None), ``DESCR``.
+
+    Raises
+    ------
+    ValueError
+        For a missing path, an unrecognised layout, or bad rows/images; the
+        message names the file, the row and what was expected.
+    """
+    _check_choice("on_bad_rows", on_bad_rows, ("raise", "skip"))
+    wanted_usages = _check_usage_filter(usage)
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"FER2013 path {str(path)!r} does not exist")
+    kind, sources = detect_layout(path)
+    reader = _READERS[kind]
+    options = dict(split_usage=split_usage, on_bad_rows=on_bad_rows, resize=resize, progress=progress, n_jobs=n_jobs)
+    arrays = _cached(reader, sources, options, kind, cache, data_home)
+    keep = np.isin(arrays["usage"], wanted_usages) if wanted_usages else slice(None)
+    images = arrays["images"][keep]
+    bunch = Bunch(
+        images=images,
+        data=images.reshape(len(images), -1),
+        target=arrays["target"][keep].astype(np.int64),
+        target_names=np.array(EMOTIONS),
+        usage=arrays["usage"][keep],
+        filenames=arrays["filenames"][keep] if arrays["filenames"].size else None,
+        DESCR=DESCR,
+    )
+    if return_X_y:
+        return bunch.data, bunch.target
+    return bunch
+
+
+def detect_layout(path):
+    """Return ``(kind, sources)`` for a FER2013 path, or raise a clear ValueError."""
+    path = Path(path)
+    if path.is_file():
+        if path.suffix.lower() != ".csv":
+            raise ValueError(f"{path}: unrecognised FER2013 file; expected a .csv file with columns emotion,pixels[,Usage]")
+        return "csv", [path]
+    classic = path / "fer2013.csv"
+    if classic.is_file():
+        return "csv", [classic]
+    split_dirs = [d for d in sorted(path.iterdir()) if d.is_dir() and d.name.lower() in _SPLIT_ALIASES]
+    if split_dirs:
+        return "folder", split_dirs
+    csvs = sorted(p for p in path.glob("*.csv"))
+    if csvs:
+        return "csv", csvs
+    raise ValueError(
+        f"{path}: unrecognised FER2013 layout; expected fer2013.csv, per-split CSVs "
+        "(emotion,pixels) or image folders train/<emotion>/*.jpg and test/<emotion>/*.jpg"
+    )
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+
+
+def _check_usage_filter(usage):
+    if usage is None:
+        return None
+    wanted = [usage] if isinstance(usage, str) else list(usage)
+    for value in wanted:
+        _check_choice("usage", value, USAGES)
+    return wanted
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _source_fingerprint(sources, kind, options):
+    digest = hashlib.sha1()
+    digest.update(f"{_CACHE_VERSION}|{kind}|{options['split_usage']}|{options['on_bad_rows']}|{options['resize']}".encode())
+    for source in sources:
+        digest.update(f"{source.resolve()}\n".encode())
+        for relative, stat in _file_stats(source):
+            digest.update(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def _file_stats(source):
+    """``(relative path, stat)`` of a file, or of every file below a folder, in a stable order."""
+    if not source.is_dir():
+        return [("", source.stat())]
+    stats = []
+    for root, dirs, _ in os.walk(source):
+        dirs.sort()
+        folder = os.path.relpath(root, source)
+        with os.scandir(root) as entries:
+            stats.extend((f"{folder}/{e.name}", e.stat()) for e in entries if e.is_file())
+    return sorted(stats, key=lambda item: item[0])
+
+
+def _cached(reader, sources, options, kind, cache, data_home):
+    if not cache:
+        return reader(sources, **options)
+    target = cache_path(f"fer2013-{_source_fingerprint(sources, kind, options)}.npz", data_home)
+    if target.is_file():
+        with np.load(target, allow_pickle=False) as stored:
+            return {key: stored[key] for key in stored.files}
+    arrays = reader(sources, **options)
+    temporary = target.with_suffix(".tmp.npz")
+    np.savez(temporary, **arrays)
+    os.replace(temporary, target)
+    return arrays
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _read_csvs(sources, *, split_usage, on_bad_rows, progress, **_):
+    parts = [_read_csv(source, split_usage, on_bad_rows, progress) for source in sources]
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+
+
+def _csv_usage(source, split_usage):
+    if isinstance(split_usage, str):
+        _check_choice("split_usage", split_usage, USAGES)
+        return split_usage
+    if isinstance(split_usage, dict) and source.name in split_usage:
+        _check_choice(f"split_usage[{source.name!r}]", split_usage[source.name], USAGES)
+        return split_usage[source.name]
+    stem = source.stem.lower().replace("-", "_")
+    for word in re.split(r"[_\W]+", stem):
+        if word in _CSV_SPLIT_ALIASES:
+            return _CSV_SPLIT_ALIASES[word]
+    raise ValueError(
+        f"{source}: has no Usage column and its name does not say which split it is; "
+        "pass split_usage='Training' (or PublicTest / PrivateTest)"
+    )
+
+
+def _read_csv(source, split_usage, on_bad_rows, progress):
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    try:
+        header = pd.read_csv(source, nrows=0)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{source}: the file is empty; expected a CSV with columns emotion,pixels[,Usage]") from None
+    columns = [str(c).strip() for c in header.columns]
+    missing = [c for c in ("emotion", "pixels") if c not in columns]
+    if missing:
+        raise ValueError(f"{source}: missing column(s) {missing}; expected columns emotion,pixels[,Usage], found {columns}")
+    has_usage = "Usage" in columns
+    fixed_usage = None if has_usage else _csv_usage(source, split_usage)
+
+    chunks = pd.read_csv(
+        source,
+        dtype=str,
+        keep_default_na=False,
+        chunksize=_CSV_CHUNK_ROWS,
+        skipinitialspace=True,
+    )
+    images, targets, usages, problems = [], [], [], []
+    first_row = 0
+    with tqdm(desc=f"Parsing {source.name}", unit=" rows", disable=not progress) as bar:
+        for chunk in chunks:
+            chunk.columns = columns
+            pixels, bad_pixels = find_bad_pixel_rows(chunk["pixels"].tolist())
+            target, bad_labels = _parse_labels(chunk["emotion"].to_numpy())
+            usage = chunk["Usage"].str.strip().to_numpy() if has_usage else np.full(len(chunk), fixed_usage)
+            bad_usage = np.flatnonzero(~np.isin(usage, USAGES))
+            chunk_problems = {int(i): f"Usage must be one of {USAGES}, found {usage[i]!r}" for i in bad_usage}
+            chunk_problems.update(bad_labels)
+            chunk_problems.update(bad_pixels)
+            for row, message in sorted(chunk_problems.items()):
+                if on_bad_rows == "raise":
+                    raise ValueError(f"{source}: row {first_row + row} (line {first_row + row + 2}): {message}")
+                problems.append(first_row + row)
+            good = np.ones(len(chunk), dtype=bool)
+            good[list(chunk_problems)] = False
+            images.append(pixels[good].reshape(-1, *IMAGE_SHAPE))
+            targets.append(target[good])
+            usages.append(np.asarray(usage[good], dtype="U11"))
+            first_row += len(chunk)
+            bar.update(len(chunk))
+    if first_row == 0:
+        raise ValueError(f"{source}: the file has a header but no rows")
+    _warn_skipped(source, problems)
+    return {
+        "images": np.concatenate(images),
+        "target": np.concatenate(targets).astype(np.int8),
+        "usage": np.concatenate(usages),
+        "filenames": np.array([], dtype="U1"),
+    }
+
+
+def _parse_labels(raw):
+    """Labels as int8, plus ``(row, problem)`` for each label that is not an integer 0-6."""
+    stripped = np.char.strip(raw.astype(str))
+    is_int = np.char.isdigit(stripped)
+    values = np.where(is_int, stripped, "-1").astype(np.int64)
+    bad = np.flatnonzero(~is_int | (values > len(EMOTIONS) - 1))
+    return values.astype(np.int8), [(int(i), f"emotion label must be an integer 0-6, found {raw[i]!r}") for i in bad]
+
+
+def _warn_skipped(source, rows):
+    if rows:
+        shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+        warnings.warn(f"{source}: skipped {len(rows)} bad row(s) (on_bad_rows='skip'): rows {shown}", stacklevel=4)
+
+
+# --------------------------------------------------------------------------- image folders
+
+
+def _list_images(split_dirs):
+    """``(file, label, usage)`` for every image below the split folders, validated."""
+    entries = []
+    for split_dir in split_dirs:
+        folder_usage = _SPLIT_ALIASES[split_dir.name.lower()]
+        for emotion_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
+            name = emotion_dir.name.lower()
+            if name not in EMOTIONS:
+                raise ValueError(f"{emotion_dir}: unknown emotion folder {emotion_dir.name!r}; expected one of {EMOTIONS}")
+            label = EMOTIONS.index(name)
+            for file in sorted(emotion_dir.iterdir()):
+                if file.suffix.lower() not in _IMAGE_SUFFIXES:
+                    continue
+                prefix = _FILE_PREFIX.match(file.name)
+                usage = _canonical_usage(prefix.group(1)) if prefix else folder_usage
+                entries.append((file, label, usage))
+    if not entries:
+        raise ValueError(f"{split_dirs[0].parent}: no image files found under {[d.name for d in split_dirs]}/<emotion>/")
+    return entries
+
+
+def _canonical_usage(prefix):
+    return {u.lower(): u for u in USAGES}[prefix.lower()]
+
+
+def _read_image(file, resize):
+    """Grayscale uint8 48x48 image, or an error message."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(file) as image:
+            gray = image.convert("L")
+            if gray.size != IMAGE_SHAPE[::-1]:
+                if not resize:
+                    return None, f"image is {gray.size[0]}x{gray.size[1]}, expected 48x48 (pass resize=True to resize)"
+                gray = gray.resize(IMAGE_SHAPE[::-1], Image.Resampling.BILINEAR)
+            return np.asarray(gray, dtype=np.uint8), None
+    except (UnidentifiedImageError, OSError) as error:
+        return None, f"unreadable image ({error.__class__.__name__}: {error})"
+
+
+def _read_folders(sources, *, on_bad_rows, resize, progress, n_jobs, **_):
+    from tqdm.auto import tqdm
+
+    entries = _list_images(sources)
+    images = np.zeros((len(entries), *IMAGE_SHAPE), dtype=np.uint8)
+    good = np.ones(len(entries), dtype=bool)
+    skipped = []
+    with ThreadPoolExecutor(max_workers=n_jobs or 4) as pool:
+        results = pool.map(lambda entry: _read_image(entry[0], resize), entries, chunksize=256)
+        bar = tqdm(results, total=len(entries), desc="Reading images", unit=" img", disable=not progress, mininterval=0.5)
+        for index, (image, problem) in enumerate(bar):
+            if problem is None:
+                images[index] = image
+                continue
+            if on_bad_rows == "raise":
+                raise ValueError(f"{entries[index][0]}: {problem}")
+            good[index] = False
+            skipped.append(str(entries[index][0]))
+    if skipped:
+        warnings.warn(f"skipped {len(skipped)} bad image(s) (on_bad_rows='skip'): {skipped[:5]}", stacklevel=4)
+    files, labels, usages = zip(*entries)
+    return {
+        "images": images[good],
+        "target": np.array(labels, dtype=np.int8)[good],
+        "usage": np.array(usages, dtype="U11")[good],
+        "filenames": np.array([str(f) for f in files])[good],
+    }
+
+
+_READERS = {"csv": _read_csvs, "folder": _read_folders}

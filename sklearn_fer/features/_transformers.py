@@ -1,0 +1,294 @@
+"""Classical face features as transformers: HOG and LBP histograms."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from .._images import ImageShapeMixin, ImageTransformerMixin
+from ._hog import BLOCK_NORMS, hog_batch, hog_output_size
+
+# Small batches keep the per-pixel temporaries in cache: ~2x faster than one big batch.
+_BATCH = 256
+
+
+def _in_batches(function, images, n_jobs):
+    batches = [images[i : i + _BATCH] for i in range(0, len(images), _BATCH)]
+    if not batches:
+        return function(images)
+    # Threads, not processes: the NumPy work releases the GIL and nothing is copied.
+    results = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(function)(batch) for batch in batches)
+    return np.concatenate(results)
+
+
+def _pair(value, name):
+    pair = tuple(int(v) for v in value)
+    if len(pair) != 2 or min(pair) < 1:
+        raise ValueError(f"{name} must be a pair of positive integers, got {value!r}")
+    return pair
+
+
+class HOGTransformer(ImageShapeMixin, ImageTransformerMixin):
+    """Histogram of Oriented Gradients feature vectors (scikit-image's HOG, batched).
+
+    Each row equals ``skimage.feature.hog(image, ...)`` of that image (to
+    within 1e-6), but whole batches are processed at once, >10x faster than a
+    per-image loop on FER2013.
+
+    Parameters
+    ----------
+    orientations : int, default=9
+        Number of orientation bins.
+    pixels_per_cell : tuple of int, default=(8, 8)
+        Cell size in pixels.
+    cells_per_block : tuple of int, default=(3, 3)
+        Cells per normalisation block.
+    block_norm : {"L1", "L1-sqrt", "L2", "L2-Hys"}, default="L2-Hys"
+        Block normalisation.
+    transform_sqrt : bool, default=False
+        Power-law compression (square root) before the gradients; needs
+        non-negative pixels.
+    image_shape : tuple of int, default=None
+        ``(h, w)`` of flat input rows; ``None`` takes it from image-shaped input
+        or assumes square images.
+    n_jobs : int, default=None
+        Threads working on batches in parallel (``-1``: all cores).
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+        Shape of the images seen in ``fit``.
+    n_features_in_ : int
+        Pixels per image.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.svm import LinearSVC
+    >>> from sklearn_fer.datasets import make_synthetic_faces
+    >>> X, y = make_synthetic_faces(140, random_state=0, return_X_y=True)
+    >>> make_pipeline(HOGTransformer(), LinearSVC()).fit(X, y).score(X, y) > 0.5
+    True
+    """
+
+    _parameter_constraints = {
+        "orientations": [Interval(Integral, 1, None, closed="left")],
+        "pixels_per_cell": [tuple, list],
+        "cells_per_block": [tuple, list],
+        "block_norm": [StrOptions(set(BLOCK_NORMS))],
+        "transform_sqrt": ["boolean"],
+        "image_shape": [tuple, list, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        orientations=9,
+        pixels_per_cell=(8, 8),
+        cells_per_block=(3, 3),
+        block_norm="L2-Hys",
+        transform_sqrt=False,
+        image_shape=None,
+        n_jobs=None,
+    ):
+        self.orientations = orientations
+        self.pixels_per_cell = pixels_per_cell
+        self.cells_per_block = cells_per_block
+        self.block_norm = block_norm
+        self.transform_sqrt = transform_sqrt
+        self.image_shape = image_shape
+        self.n_jobs = n_jobs
+
+    def _hog_params(self):
+        return dict(
+            orientations=self.orientations,
+            pixels_per_cell=_pair(self.pixels_per_cell, "pixels_per_cell"),
+            cells_per_block=_pair(self.cells_per_block, "cells_per_block"),
+        )
+
+    def fit(self, X, y=None):
+        """Check that a HOG block fits in the images and record their shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
+        y : ignored
+
+        Returns
+        -------
+        self : HOGTransformer
+        """
+        self._validate_params()
+        X_flat, _ = self._check_input(X, reset=True, dtype="numeric")
+        self._fit_image_shape(X, X_flat)
+        if self.transform_sqrt and X_flat.min() < 0:
+            raise ValueError("transform_sqrt=True needs non-negative pixels, got negative values")
+        self._n_features_out = hog_output_size(self.image_shape_, **self._hog_params())
+        return self
+
+    def transform(self, X):
+        """HOG vector of every image.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out)
+        """
+        check_is_fitted(self)
+        X_flat, _ = self._check_input(X, reset=False, dtype="numeric")
+        images = self._as_images(X, X_flat)
+        params = dict(self._hog_params(), block_norm=self.block_norm, transform_sqrt=self.transform_sqrt)
+        return _in_batches(lambda batch: hog_batch(batch, **params), images, self.n_jobs)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``hog_b{block_row}_{block_col}_c{cell_row}_{cell_col}_o{orientation}``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        params = self._hog_params()
+        (c_row, c_col), (b_row, b_col) = params["pixels_per_cell"], params["cells_per_block"]
+        n_blocks_row = self.image_shape_[0] // c_row - b_row + 1
+        n_blocks_col = self.image_shape_[1] // c_col - b_col + 1
+        names = [
+            f"hog_b{r}_{c}_c{i}_{j}_o{o}"
+            for r in range(n_blocks_row)
+            for c in range(n_blocks_col)
+            for i in range(b_row)
+            for j in range(b_col)
+            for o in range(self.orientations)
+        ]
+        return np.array(names, dtype=object)
+
+
+_LBP_BINS = {
+    "default": lambda p: 2**p,
+    "ror": lambda p: 2**p,
+    "uniform": lambda p: p + 2,
+    "nri_uniform": lambda p: p * (p - 1) + 3,
+}
+
+
+class LBPTransformer(ImageShapeMixin, ImageTransformerMixin):
+    """Local Binary Pattern histograms over a grid of cells (scikit-image's ``local_binary_pattern``).
+
+    Each image is coded with LBP, divided into ``grid`` cells, and each cell
+    contributes a normalised histogram of its codes; the histograms are
+    concatenated.
+
+    Parameters
+    ----------
+    n_points : int, default=8
+        Circularly symmetric neighbour points (``P``).
+    radius : float, default=1
+        Radius of the circle (``R``).
+    method : {"default", "ror", "uniform", "nri_uniform"}, default="uniform"
+        LBP variant (see :func:`skimage.feature.local_binary_pattern`).
+    grid : tuple of int, default=(6, 6)
+        Cells per image (rows, columns).
+    image_shape : tuple of int, default=None
+        ``(h, w)`` of flat input rows; ``None`` infers it.
+    n_jobs : int, default=None
+        Threads computing LBP codes in parallel.
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+    n_bins_ : int
+        Histogram bins per cell.
+    """
+
+    _parameter_constraints = {
+        "n_points": [Interval(Integral, 1, 24, closed="both")],
+        "radius": [Interval(Real, 0, None, closed="neither")],
+        "method": [StrOptions(set(_LBP_BINS))],
+        "grid": [tuple, list],
+        "image_shape": [tuple, list, None],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(self, n_points=8, radius=1, method="uniform", grid=(6, 6), image_shape=None, n_jobs=None):
+        self.n_points = n_points
+        self.radius = radius
+        self.method = method
+        self.grid = grid
+        self.image_shape = image_shape
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        """Record the image shape and check the grid fits.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
+        y : ignored
+
+        Returns
+        -------
+        self : LBPTransformer
+        """
+        self._validate_params()
+        grid = _pair(self.grid, "grid")
+        X_flat, _ = self._check_input(X, reset=True, dtype="numeric")
+        self._fit_image_shape(X, X_flat)
+        if grid[0] > self.image_shape_[0] or grid[1] > self.image_shape_[1]:
+            raise ValueError(f"grid={grid} has more cells than the {self.image_shape_} images have pixels")
+        self.n_bins_ = _LBP_BINS[self.method](self.n_points)
+        return self
+
+    def _codes(self, images):
+        from skimage.feature import local_binary_pattern
+
+        with warnings.catch_warnings():
+            # LBP only compares neighbours, so scaled float images give the same codes as uint8 ones.
+            # np.array(image): scikit-image needs a writable copy (input may be a read-only memmap).
+            warnings.filterwarnings("ignore", message=".*floating-point images.*")
+            return np.stack([local_binary_pattern(np.array(image), self.n_points, self.radius, self.method) for image in images])
+
+    def transform(self, X):
+        """Concatenated per-cell LBP histograms (each sums to 1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, grid_rows * grid_cols * n_bins_)
+        """
+        check_is_fitted(self)
+        X_flat, _ = self._check_input(X, reset=False, dtype="numeric")
+        images = self._as_images(X, X_flat)
+        codes = _in_batches(self._codes, images, self.n_jobs).astype(np.int64)
+        return self._histograms(codes)
+
+    def _histograms(self, codes):
+        n, height, width = codes.shape
+        rows, cols = _pair(self.grid, "grid")
+        cell_row = np.arange(height) * rows // height
+        cell_col = np.arange(width) * cols // width
+        cell = cell_row[:, None] * cols + cell_col[None, :]
+        n_cells = rows * cols
+        index = (np.arange(n)[:, None, None] * n_cells + cell[None]) * self.n_bins_ + codes
+        counts = np.bincount(index.ravel(), minlength=n * n_cells * self.n_bins_).reshape(n, n_cells, self.n_bins_)
+        cell_sizes = np.bincount(cell.ravel(), minlength=n_cells)[None, :, None]
+        return (counts / cell_sizes).reshape(n, -1)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``lbp_c{cell}_b{bin}``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        rows, cols = _pair(self.grid, "grid")
+        return np.array([f"lbp_c{c}_b{b}" for c in range(rows * cols) for b in range(self.n_bins_)], dtype=object)

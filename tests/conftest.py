@@ -1,0 +1,20 @@
+import numpy as np
+import pytest
+
+from sklearn_fer.datasets import make_synthetic_faces
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Every test caches parsed data in its own folder, never in the user's home."""
+    monkeypatch.setenv("SKLEARN_FER_DATA", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="session")
+def faces():
+    return make_synthetic_faces(490, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def rng():
+    return np.random.default_rng(0)

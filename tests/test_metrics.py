@@ -1,0 +1,60 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sklearn_fer import EMOTIONS
+from sklearn_fer.features import HOGTransformer
+from sklearn_fer.metrics import (
+    SCALAR_METRICS,
+    evaluate,
+    evaluation_frame,
+    fer_scorers,
+    plot_confusion_matrix,
+    plot_history,
+    score_predictions,
+)
+
+
+def test_score_predictions_has_every_shared_metric():
+    y_true = np.array([0, 0, 1, 3, 3, 3, 6])
+    y_pred = np.array([0, 1, 1, 3, 3, 6, 6])
+    scores = score_predictions(y_true, y_pred)
+    assert scores["accuracy"] == accuracy_score(y_true, y_pred)
+    assert scores["recall_angry"] == 0.5 and scores["recall_happy"] == 2 / 3 and scores["recall_fear"] == 0.0
+    assert np.array(scores["confusion_matrix"]).shape == (7, 7) and np.trace(scores["confusion_matrix"]) == 5
+    assert set(SCALAR_METRICS) <= set(scores)
+
+
+def test_scorers_drive_a_multi_metric_search(faces):
+    pipe = make_pipeline(HOGTransformer(cells_per_block=(2, 2)), LogisticRegression(max_iter=300))
+    search = GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, scoring=fer_scorers(), refit="accuracy", cv=2)
+    search.fit(faces.data[:210], faces.target[:210])
+    for name in ["accuracy", "balanced_accuracy", "f1_macro", "recall_disgust"]:
+        assert f"mean_test_{name}" in search.cv_results_
+    assert "mean_fit_time" in search.cv_results_
+
+
+def test_evaluate_times_fit_and_predict(faces):
+    model = make_pipeline(HOGTransformer(cells_per_block=(2, 2)), LogisticRegression(max_iter=300))
+    result = evaluate(model, faces.data[300:], faces.target[300:], X_fit=faces.data[:300], y_fit=faces.target[:300])
+    assert result["fit_time"] > 0 and result["predict_time"] > 0
+    assert result["accuracy"] == accuracy_score(faces.target[300:], model.predict(faces.data[300:]))
+    frame = evaluation_frame({"hog+lr": result})
+    assert frame.loc["hog+lr", "accuracy"] == result["accuracy"]
+
+
+def test_plots_label_emotions(tmp_path):
+    figure = plot_confusion_matrix([0, 1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5, 5])
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert labels == list(EMOTIONS)
+    figure.savefig(tmp_path / "cm.png")
+    history = {"loss": [2.0, 1.5], "val_loss": [2.1, 1.7], "accuracy": [0.2, 0.4]}
+    figure = plot_history(history)
+    assert [line.get_label() for line in figure.axes[0].get_lines()] == ["loss", "val_loss"]
+    assert (tmp_path / "cm.png").stat().st_size > 1000
