@@ -20,7 +20,7 @@ _LAZY = {
     "LBPTransformer": "sklearn_fer.features",
     "evaluate": "sklearn_fer.metrics",
     "fer_scorers": "sklearn_fer.metrics",
-    "MLPClassifier": "sklearn_fer.estimators",
+    "FNNClassifier": "sklearn_fer.estimators",
     "CNNClassifier": "sklearn_fer.estimators",
     "TransferCNNClassifier": "sklearn_fer.estimators",
     "MultiTaskCNNClassifier": "sklearn_fer.estimators",

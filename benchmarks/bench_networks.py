@@ -1,0 +1,76 @@
+"""Train each network on FER2013 Training, select on a split of Training, report PublicTest.
+
+Model selection (early stopping with best-weight restore) uses a stratified 10% split of
+Training; PublicTest is only used for the final report, with the shared metrics.
+
+    python benchmarks/bench_networks.py --data ../shared/data/fer2013 --mnist ../shared/data/mnist --network cnn
+"""
+
+import json
+import time
+from pathlib import Path
+
+from _common import DEFAULT_DATA, machine, parser
+from sklearn_fer.datasets import load_fer2013, load_mnist
+from sklearn_fer.metrics import evaluate
+
+SEED_FIGURES = {"fnn": 0.455, "cnn": 0.585, "transfer": 0.409, "multitask": None, "modern": None}
+
+
+def networks(mnist):
+    from sklearn_fer.estimators import (
+        CNNClassifier,
+        FNNClassifier,
+        ModernCNNClassifier,
+        MultiTaskCNNClassifier,
+        TransferCNNClassifier,
+    )
+
+    common = dict(early_stopping=True, validation_fraction=0.1, random_state=0, verbose=2)
+    return {
+        "fnn": lambda: FNNClassifier(
+            hidden_layer_sizes=(1152, 576), dropout=0.3, learning_rate=3e-4, batch_size=128, epochs=60, n_iter_no_change=8, **common
+        ),
+        "cnn": lambda: CNNClassifier(flip=True, shift=0.1, epochs=22, n_iter_no_change=6, **common),
+        "transfer": lambda: TransferCNNClassifier(
+            source_data=mnist, source_epochs=3, freeze="all", epochs=4, fine_tune_epochs=16,
+            fine_tune_learning_rate=5e-4, flip=True, shift=0.1, n_iter_no_change=5, **common
+        ),
+        "multitask": lambda: MultiTaskCNNClassifier(
+            aux_data=mnist, aux_loss_weight=0.3, flip=True, shift=0.1, epochs=18, n_iter_no_change=5, **common
+        ),
+        "modern": lambda: ModernCNNClassifier(widths=(32, 64, 128, 256), epochs=18, **common),
+    }
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--mnist", default=str(Path(DEFAULT_DATA).parent / "mnist"))
+    p.add_argument("--network", required=True, choices=sorted(SEED_FIGURES))
+    p.add_argument("--epochs", type=int, default=None, help="override the recipe's epoch budget")
+    p.add_argument("--out", default=str(Path(__file__).parent / "out"))
+    args = p.parse_args()
+    train = load_fer2013(args.data, usage="Training", progress=False)
+    test = load_fer2013(args.data, usage="PublicTest", progress=False)
+    mnist = load_mnist(args.mnist, return_X_y=True) if args.network in ("transfer", "multitask") else None
+    model = networks(mnist)[args.network]()
+    if args.epochs:
+        model.set_params(epochs=args.epochs)
+    print(f"machine: {machine()}; {args.network}: {model}", flush=True)
+    start = time.time()
+    result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)
+    result.update(network=args.network, wall_seconds=time.time() - start, epochs_run=len(model.history_["loss"]),
+                  history=dict(model.history_), seed_figure=SEED_FIGURES[args.network])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.network}.json").write_text(json.dumps(result, indent=1))
+    model.save(out / f"{args.network}.keras")
+    print(
+        f"RESULT {args.network}: PublicTest accuracy {result['accuracy']:.4f} (seed {SEED_FIGURES[args.network]}), "
+        f"balanced {result['balanced_accuracy']:.4f}, macro-F1 {result['f1_macro']:.4f}, "
+        f"{result['epochs_run']} epochs, fit {result['fit_time'] / 60:.1f} min, wall {result['wall_seconds'] / 60:.1f} min"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,381 @@
+"""Behaviour shared by every network estimator (scikeras ``KerasClassifier`` subclasses)."""
+
+import json
+import random
+import zipfile
+from collections import defaultdict
+from contextlib import contextmanager
+
+import numpy as np
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import ClassifierTags
+from sklearn.utils.validation import check_is_fitted
+
+from .._images import flatten_images, image_layout, resolve_image_shape
+
+# Batch size of the compiled forward pass used by predict / predict_proba.
+_PREDICT_BATCH = 1024
+_METADATA_FILE = "sklearn_fer.json"
+
+
+class ImageEncoder(TransformerMixin, BaseEstimator):
+    """Feature encoder of the networks: flat or image input -> ``(n, h, w, 1)`` float32.
+
+    Also learns the mean and variance of the training pixels, which the
+    networks use in their first (normalisation) layer, so raw 0-255 input,
+    scaled input or standardised input all work.
+
+    Parameters
+    ----------
+    image_shape : tuple of int or None
+        ``(h, w)`` of flat rows (one dimension may be -1); ``None`` infers a square.
+    """
+
+    def __init__(self, image_shape=None):
+        self.image_shape = image_shape
+
+    def fit(self, X, y=None):
+        """Learn the image shape and the pixel mean / variance."""
+        self.image_shape_ = resolve_image_shape(self.image_shape, X, flatten_images(X).shape[1])
+        pixels = np.asarray(X, dtype=np.float64)
+        self.mean_ = float(pixels.mean())
+        self.variance_ = float(pixels.var()) or 1.0
+        return self
+
+    def transform(self, X):
+        """Images as ``(n, h, w, 1)`` float32."""
+        check_is_fitted(self)
+        X = np.asarray(X, dtype=np.float32)
+        return X.reshape(len(X), *self.image_shape_, 1)
+
+
+class OneHotTargetEncoder(TransformerMixin, BaseEstimator):
+    """Target encoder of the networks: labels -> one-hot float32, softmax -> labels.
+
+    scikeras's encoder gives binary problems a single column, which does not fit
+    a softmax with categorical cross-entropy; this one always gives one column per class.
+    """
+
+    def fit(self, y):
+        """Learn the classes (at least two)."""
+        self.classes_ = np.unique(np.asarray(y).ravel())
+        if len(self.classes_) < 2:
+            raise ValueError(f"a classifier needs samples of at least 2 classes, got 1 class: {self.classes_.tolist()}")
+        return self
+
+    def get_metadata(self):
+        return {"classes_": self.classes_, "n_classes_": len(self.classes_), "n_outputs_expected_": 1}
+
+    def transform(self, y):
+        """One-hot encode labels."""
+        y = np.asarray(y).ravel()
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(f"y contains labels not seen in fit: {np.unique(y[unknown]).tolist()}")
+        return (y[:, None] == self.classes_[None, :]).astype(np.float32)
+
+    def inverse_transform(self, y_proba, return_proba=False):
+        """Labels (or the probabilities themselves) from softmax outputs."""
+        if return_proba:
+            return y_proba
+        return self.classes_[np.argmax(y_proba, axis=1)]
+
+
+@contextmanager
+def _seeded(seed):
+    """Seed Python, NumPy, TensorFlow and Keras with deterministic ops; restore everything afterwards.
+
+    scikeras has a similar helper, but it can leave op determinism switched on,
+    after which any unseeded fit fails ("Random ops require a seed").
+    """
+    if seed is None:
+        yield
+        return
+    import keras
+    import tensorflow as tf
+    from tensorflow.python.framework import config
+
+    was_deterministic = config.is_op_determinism_enabled()
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        keras.utils.set_random_seed(seed)
+        config.enable_op_determinism()
+        yield
+    finally:
+        if not was_deterministic:
+            config.disable_op_determinism()
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+        tf.random.set_seed(None)
+
+
+class FERNetworkClassifier(KerasClassifier):
+    """Base class of the network classifiers.
+
+    scikeras 0.13 puts ``ClassifierMixin`` after ``BaseEstimator`` in its MRO,
+    so scikit-learn 1.7 does not see a classifier (``is_classifier`` is False
+    and ``cv=5`` silently means KFold). Putting the mixin first is impossible
+    (inconsistent MRO), so :meth:`__sklearn_tags__` sets the classifier tags.
+
+    Subclasses define ``__init__`` (storing their parameters, nothing else) and
+    ``_build_network(meta)`` returning a compiled Keras model.
+    """
+
+    # scikeras settings that are not hyper-parameters here (class attributes, so
+    # get_params / clone only see the parameters of __init__).
+    model = None
+    build_fn = None
+    warm_start = False
+    loss = "categorical_crossentropy"
+    metrics = None
+    callbacks = None
+    validation_split = 0.0
+    shuffle = True
+    run_eagerly = False
+    validation_batch_size = None
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags()
+        tags.target_tags.required = True
+        tags.input_tags.three_d_array = True
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # ------------------------------------------------------------------ building
+
+    @property
+    def target_encoder(self):
+        return OneHotTargetEncoder()
+
+    @property
+    def feature_encoder(self):
+        # With image_shape=None, image-shaped training input tells the shape (see _validate_data).
+        return ImageEncoder(image_shape=self.image_shape or self.__dict__.get("_fit_image_shape"))
+
+    def _augmentation(self):
+        from ..networks import augmentation_layers
+
+        return augmentation_layers(rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, seed=self._random_state)
+
+    def _common_build_args(self):
+        encoder = self.feature_encoder_
+        return dict(
+            mean=encoder.mean_,
+            variance=encoder.variance_,
+            augmentation=self._augmentation(),
+            label_smoothing=self.label_smoothing,
+        )
+
+    def _keras_build_fn(self):
+        self._check_common_params()
+        input_shape = (*self.feature_encoder_.image_shape_, 1)
+        return self._build_network(input_shape, self.n_classes_)
+
+    def _build_keras_model(self):
+        # Seeded here rather than by scikeras (see _seeded); scikeras seeds only when _random_state is set.
+        seed, self._random_state = self._random_state, None
+        try:
+            with _seeded(seed):
+                return super()._build_keras_model()
+        finally:
+            self._random_state = seed
+
+    def _seed_context(self):
+        return _seeded(self._random_state)
+
+    def _check_common_params(self):
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
+        if self.class_weight not in (None, "balanced") and not isinstance(self.class_weight, dict):
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
+        for name in ("epochs", "batch_size", "n_iter_no_change"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+    # ------------------------------------------------------------------ fitting
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        # Image-shaped input (n, h, w[, 1]) and flat rows are the same data: validate as flat rows,
+        # so n_features_in_ is the pixel count and either layout works at predict time.
+        if X is not None and image_layout(X) is not None:
+            if reset and self.image_shape is None:
+                self._fit_image_shape = tuple(X.shape[1:3])
+            X = flatten_images(X)
+        return super()._validate_data(X=X, y=y, reset=reset, y_numeric=y_numeric)
+
+    def _check_model_compatibility(self, y):
+        # Our builders always end in one softmax per task; scikeras's check assumes one output.
+        return None
+
+    def _validation_data(self, X, y, sample_weight):
+        """Stratified inner split for early stopping: ``(train, validation)`` tuples of (X, y, w)."""
+        from sklearn.model_selection import train_test_split
+
+        labels = y.argmax(axis=1)
+        stratify = labels if np.bincount(labels).min(initial=0) >= 2 else None
+        weights = np.ones(len(X), dtype=np.float32) if sample_weight is None else sample_weight
+        try:
+            parts = train_test_split(X, y, weights, test_size=self.validation_fraction, stratify=stratify, random_state=self._random_state)
+        except ValueError:  # too few samples per class for a stratified split
+            parts = train_test_split(X, y, weights, test_size=self.validation_fraction, random_state=self._random_state)
+        X_train, X_val, y_train, y_val, w_train, w_val = parts
+        return (X_train, y_train, w_train), (X_val, y_val, w_val)
+
+    def _callbacks(self, has_validation):
+        import keras
+
+        monitor = "val_loss" if has_validation else "loss"
+        callbacks = []
+        if self.early_stopping:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(monitor=monitor, patience=self.n_iter_no_change, restore_best_weights=True)
+            )
+        return callbacks + self._extra_callbacks(monitor)
+
+    def _extra_callbacks(self, monitor):
+        return []
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        self.__dict__.pop("_forward_fn", None)
+        train, validation = (X, y, sample_weight), None
+        if self.early_stopping:
+            train, validation = self._validation_data(X, y, sample_weight)
+        with self._seed_context():
+            history = self.model_.fit(
+                train[0],
+                train[1],
+                sample_weight=train[2],
+                validation_data=validation,
+                batch_size=self.batch_size,
+                epochs=initial_epoch + epochs,
+                initial_epoch=initial_epoch,
+                verbose=self.verbose,
+                callbacks=self._callbacks(validation is not None),
+                shuffle=True,
+            )
+        self._record_history(history.history, append=warm_start and initial_epoch > 0)
+
+    def _record_history(self, history, *, append):
+        if not append or not hasattr(self, "history_"):
+            self.history_ = defaultdict(list)
+        for key, values in history.items():
+            self.history_[key] += [float(v) for v in values]
+
+    # ------------------------------------------------------------------ predicting
+
+    def _inference_output(self, outputs):
+        return outputs
+
+    def _forward(self, X):
+        """Softmax outputs through a compiled ``tf.function`` (no ``model.predict`` per-call overhead)."""
+        import tensorflow as tf
+
+        forward = self.__dict__.get("_forward_fn")
+        if forward is None:
+            model = self.model_
+            spec = tf.TensorSpec([None, *X.shape[1:]], tf.float32)
+            forward = tf.function(lambda x: self._inference_output(model(x, training=False)), input_signature=[spec])
+            self._forward_fn = forward
+        parts = [forward(X[i : i + _PREDICT_BATCH]).numpy() for i in range(0, len(X), _PREDICT_BATCH)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.n_classes_), dtype=np.float32)
+
+    def _predict_raw(self, X, **kwargs):
+        check_is_fitted(self, "model_")
+        X, _ = self._validate_data(X=X, y=None)
+        return self._forward(self.feature_encoder_.transform(X))
+
+    def __getstate__(self):
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
+        state = dict(state)
+        state.pop("_forward_fn", None)  # a traced tf.function cannot be pickled; rebuilt on demand
+        return state
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path):
+        """Save in Keras's native ``.keras`` format, with the scikit-learn metadata inside.
+
+        Unlike pickle, loading a ``.keras`` file runs no arbitrary code
+        (``safe_mode``). Reload with :func:`sklearn_fer.estimators.load_model`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination, ending in ``.keras``.
+        """
+        check_is_fitted(self, "model_")
+        path = str(path)
+        if not path.endswith(".keras"):
+            raise ValueError(f"save: the path must end in .keras, got {path!r}")
+        self.model_.save(path)
+        encoder = self.feature_encoder_
+        metadata = {
+            "class": type(self).__name__,
+            "params": _jsonable_params(self),
+            "classes": self.classes_.tolist(),
+            "y_dtype": str(self.y_dtype_),
+            "X_dtype": str(self.X_dtype_),
+            "X_shape": list(self.X_shape_),
+            "image_shape": list(encoder.image_shape_),
+            "mean": encoder.mean_,
+            "variance": encoder.variance_,
+            "history": dict(getattr(self, "history_", {})),
+        }
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr(_METADATA_FILE, json.dumps(metadata))
+
+    @classmethod
+    def _from_saved(cls, model, metadata):
+        estimator = cls(**metadata["params"])
+        estimator._random_state = None
+        estimator.model_ = model
+        estimator.X_dtype_ = np.dtype(metadata["X_dtype"])
+        estimator.X_shape_ = tuple(metadata["X_shape"])
+        estimator.n_features_in_ = estimator.X_shape_[1]
+        classes = np.array(metadata["classes"], dtype=metadata["y_dtype"])
+        estimator.y_dtype_, estimator.y_ndim_ = classes.dtype, 1
+        estimator.classes_ = None
+        estimator.target_type_ = "multiclass" if len(classes) > 2 else "binary"
+        estimator.target_encoder_ = estimator.target_encoder.fit(classes)
+        vars(estimator).update(**estimator.target_encoder_.get_metadata())
+        encoder = ImageEncoder(image_shape=tuple(metadata["image_shape"]))
+        encoder.image_shape_ = tuple(metadata["image_shape"])
+        encoder.mean_, encoder.variance_ = metadata["mean"], metadata["variance"]
+        estimator.feature_encoder_ = encoder
+        estimator.history_ = defaultdict(list, metadata["history"])
+        return estimator
+
+
+def _jsonable_params(estimator):
+    params = {}
+    for name, value in estimator.get_params(deep=False).items():
+        try:
+            json.dumps(value)
+        except TypeError:
+            continue  # e.g. source data arrays: not needed to predict
+        params[name] = value
+    return params
+
+
+def load_model(path):
+    """Load an estimator saved with ``save(path)`` (``.keras`` + scikit-learn metadata).
+
+    Returns
+    -------
+    estimator : FERNetworkClassifier
+        Ready to ``predict`` / ``predict_proba`` / ``score``.
+    """
+    import keras
+
+    from . import ESTIMATORS
+
+    with zipfile.ZipFile(path) as archive:
+        if _METADATA_FILE not in archive.namelist():
+            raise ValueError(f"{path}: not saved by sklearn-fer (no {_METADATA_FILE} inside the .keras file)")
+        metadata = json.loads(archive.read(_METADATA_FILE))
+    model = keras.models.load_model(path, safe_mode=True)
+    return ESTIMATORS[metadata["class"]]._from_saved(model, metadata)

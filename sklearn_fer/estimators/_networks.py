@@ -1,0 +1,327 @@
+"""The seed's networks and a strong modern CNN as scikit-learn classifiers."""
+
+import numpy as np
+
+from ._base import FERNetworkClassifier
+
+_COMMON_PARAMETERS = """
+    image_shape : tuple of int, default=(48, 48)
+        ``(h, w)`` of flat input rows (one dimension may be -1); image-shaped
+        input ``(n, h, w[, 1])`` is accepted as well.
+    optimizer : str, default="adam"
+        Keras optimizer name ("adam", "sgd" (momentum 0.9), "rmsprop", "adamw", ...).
+    learning_rate : float, default=1e-3
+    batch_size : int, default=64
+    epochs : int, default=10
+    class_weight : None, "balanced" or dict, default=None
+        ``"balanced"`` weights samples inversely to class frequency (disgust is 1.5% of FER2013).
+    rotation : float, default=0.0
+        Random rotation (degrees) applied on the fly during ``fit`` only.
+    flip : bool, default=False
+        Random horizontal flips during ``fit`` only.
+    shift : float, default=0.0
+        Random translation (fraction of the size) during ``fit`` only.
+    zoom : float, default=0.0
+        Random zoom (fraction) during ``fit`` only.
+    label_smoothing : float, default=0.0
+        Label smoothing of the categorical cross-entropy.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and
+        stop when its loss has not improved for ``n_iter_no_change`` epochs,
+        restoring the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    random_state : int or None, default=None
+        Seed: two fits with the same seed give identical predictions.
+    verbose : int, default=0
+        Keras progress output (1: progress bar, 2: one line per epoch).
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str -> list of float
+        Per-epoch loss and categorical accuracy (``val_*`` with early stopping).
+    classes_ : ndarray
+        Class labels.
+    n_features_in_ : int
+        Pixels per image.
+"""
+
+
+def _doc(text):
+    return text.replace("{common}", _COMMON_PARAMETERS.strip("\n"))
+
+
+class FNNClassifier(FERNetworkClassifier):
+    __doc__ = _doc(
+        """Feed-forward network (the seed's Dense 2304 -> 1152 -> 7) as a scikit-learn classifier.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(1152,)
+    activation : str, default="relu"
+        Keras activation of the hidden layers ("relu", "sigmoid", "tanh", ...).
+    dropout : float, default=0.0
+        Dropout after each hidden layer.
+{common}
+    """
+    )
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(1152,),
+        activation="relu",
+        dropout=0.0,
+        image_shape=(48, 48),
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=64,
+        epochs=10,
+        class_weight=None,
+        rotation=0.0,
+        flip=False,
+        shift=0.0,
+        zoom=0.0,
+        label_smoothing=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.image_shape = image_shape
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.class_weight = class_weight
+        self.rotation = rotation
+        self.flip = flip
+        self.shift = shift
+        self.zoom = zoom
+        self.label_smoothing = label_smoothing
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_network(self, input_shape, n_classes):
+        from ..networks import build_fnn
+
+        return build_fnn(
+            input_shape,
+            n_classes,
+            hidden_layer_sizes=tuple(self.hidden_layer_sizes),
+            activation=self.activation,
+            dropout=self.dropout,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            **self._common_build_args(),
+        )
+
+
+class CNNClassifier(FERNetworkClassifier):
+    __doc__ = _doc(
+        """The seed's CNN as a scikit-learn classifier.
+
+    Conv(f1)-Conv(f1) -> max-pool -> dropout -> Conv(f2)-Conv(f2) -> max-pool ->
+    dropout -> Dense(dense_units) -> dropout -> softmax.
+
+    Parameters
+    ----------
+    filters : tuple of int, default=(32, 64)
+        Width of each conv block (two convolutions per block).
+    kernel_size : int, default=3
+        The seed searched 1, 2, 3 and 5.
+    padding : {"same", "valid"}, default="same"
+    batch_norm : bool, default=False
+        Batch normalisation after every convolution.
+    dropout : float, default=0.25
+        Dropout after each conv block.
+    dense_units : int, default=512
+    dense_dropout : float, default=0.5
+{common}
+    """
+    )
+
+    def __init__(
+        self,
+        filters=(32, 64),
+        kernel_size=3,
+        padding="same",
+        batch_norm=False,
+        dropout=0.25,
+        dense_units=512,
+        dense_dropout=0.5,
+        image_shape=(48, 48),
+        optimizer="adam",
+        learning_rate=1e-3,
+        batch_size=64,
+        epochs=10,
+        class_weight=None,
+        rotation=0.0,
+        flip=False,
+        shift=0.0,
+        zoom=0.0,
+        label_smoothing=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        random_state=None,
+        verbose=0,
+    ):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.padding = padding
+        self.batch_norm = batch_norm
+        self.dropout = dropout
+        self.dense_units = dense_units
+        self.dense_dropout = dense_dropout
+        self.image_shape = image_shape
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.class_weight = class_weight
+        self.rotation = rotation
+        self.flip = flip
+        self.shift = shift
+        self.zoom = zoom
+        self.label_smoothing = label_smoothing
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _cnn_args(self):
+        return dict(
+            filters=tuple(self.filters),
+            kernel_size=self.kernel_size,
+            padding=self.padding,
+            batch_norm=self.batch_norm,
+            dropout=self.dropout,
+            dense_units=self.dense_units,
+            dense_dropout=self.dense_dropout,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+        )
+
+    def _build_network(self, input_shape, n_classes):
+        from ..networks import build_cnn
+
+        return build_cnn(input_shape, n_classes, **self._cnn_args(), **self._common_build_args())
+
+
+class ModernCNNClassifier(FERNetworkClassifier):
+    __doc__ = _doc(
+        """A strong modern CNN for FER: VGG-style blocks with batch norm, global pooling, augmentation,
+    label smoothing, a cosine or on-plateau learning-rate schedule and optional test-time flip averaging.
+
+    Defaults are the recipe of ``benchmarks/bench_networks.py``; on a GPU, raise
+    ``widths`` and ``epochs``.
+
+    Parameters
+    ----------
+    widths : tuple of int, default=(64, 128, 256, 512)
+        Width of each block (each block halves the resolution).
+    convs_per_block : int, default=2
+    dropout : float, default=0.3
+        Dropout after each block.
+    head_units : int, default=256
+    lr_schedule : {"cosine", "plateau", None}, default="cosine"
+        Cosine decay over the whole run, or ReduceLROnPlateau (factor 0.5).
+    tta_flip : bool, default=True
+        Average the predictions on each image and its mirror image.
+{common}
+    """
+    )
+
+    def __init__(
+        self,
+        widths=(64, 128, 256, 512),
+        convs_per_block=2,
+        dropout=0.3,
+        head_units=256,
+        lr_schedule="cosine",
+        tta_flip=True,
+        image_shape=(48, 48),
+        optimizer="adamw",
+        learning_rate=2e-3,
+        batch_size=64,
+        epochs=30,
+        class_weight=None,
+        rotation=10.0,
+        flip=True,
+        shift=0.1,
+        zoom=0.1,
+        label_smoothing=0.1,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=8,
+        random_state=None,
+        verbose=0,
+    ):
+        self.widths = widths
+        self.convs_per_block = convs_per_block
+        self.dropout = dropout
+        self.head_units = head_units
+        self.lr_schedule = lr_schedule
+        self.tta_flip = tta_flip
+        self.image_shape = image_shape
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.class_weight = class_weight
+        self.rotation = rotation
+        self.flip = flip
+        self.shift = shift
+        self.zoom = zoom
+        self.label_smoothing = label_smoothing
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _build_network(self, input_shape, n_classes):
+        from ..networks import build_modern_cnn
+
+        if self.lr_schedule not in ("cosine", "plateau", None):
+            raise ValueError(f"lr_schedule must be 'cosine', 'plateau' or None, got {self.lr_schedule!r}")
+        decay_steps = None
+        if self.lr_schedule == "cosine":
+            n_train = self.X_shape_[0] * (1 - self.validation_fraction if self.early_stopping else 1)
+            decay_steps = int(np.ceil(n_train / self.batch_size)) * self.epochs
+        return build_modern_cnn(
+            input_shape,
+            n_classes,
+            widths=tuple(self.widths),
+            convs_per_block=self.convs_per_block,
+            dropout=self.dropout,
+            head_units=self.head_units,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            decay_steps=decay_steps,
+            **self._common_build_args(),
+        )
+
+    def _extra_callbacks(self, monitor):
+        import keras
+
+        if self.lr_schedule == "plateau":
+            return [keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3, min_lr=1e-5)]
+        return []
+
+    def _forward(self, X):
+        probabilities = super()._forward(X)
+        if self.tta_flip:
+            # Test-time augmentation: a face and its mirror image show the same emotion.
+            probabilities = 0.5 * (probabilities + super()._forward(np.ascontiguousarray(X[:, :, ::-1])))
+        return probabilities

@@ -1,0 +1,23 @@
+"""Pure Keras network builders (functions returning compiled models), kept apart from the estimators."""
+
+from ._builders import (
+    augmentation_layers,
+    build_cnn,
+    build_fnn,
+    build_modern_cnn,
+    build_multitask_cnn,
+    build_transfer_cnn,
+    conv_trunk,
+    make_optimizer,
+)
+
+__all__ = [
+    "augmentation_layers",
+    "build_cnn",
+    "build_fnn",
+    "build_modern_cnn",
+    "build_multitask_cnn",
+    "build_transfer_cnn",
+    "conv_trunk",
+    "make_optimizer",
+]

@@ -1,0 +1,285 @@
+"""Pure Keras network builders: each function returns a compiled ``keras.Model``.
+
+They know nothing about scikit-learn; the estimators in :mod:`sklearn_fer.estimators`
+call them with their hyper-parameters. Every classifier ends in a softmax
+trained with categorical cross-entropy (the seed's grid CNNs used a ReLU
+output and sat at chance level).
+"""
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def make_optimizer(name, learning_rate, *, schedule=None):
+    """A Keras optimizer from its name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ``"adamw"``, ...)."""
+    keras = _keras()
+    config = {"learning_rate": schedule if schedule is not None else learning_rate}
+    if name.lower() == "sgd":
+        config["momentum"] = 0.9
+    try:
+        return keras.optimizers.get({"class_name": name, "config": config})
+    except ValueError:
+        raise ValueError(f"unknown optimizer {name!r}; use a Keras optimizer name such as 'adam', 'sgd', 'rmsprop'") from None
+
+
+def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, seed=None):
+    """Random augmentation layers: active when training, identity at inference (Keras semantics).
+
+    Parameters
+    ----------
+    rotation : float
+        Maximum rotation in degrees.
+    flip : bool
+        Random horizontal flips.
+    shift : float
+        Maximum translation as a fraction of the image size.
+    zoom : float
+        Maximum zoom in/out as a fraction.
+    seed : int or None
+    """
+    keras = _keras()
+    layers = []
+    if flip:
+        layers.append(keras.layers.RandomFlip("horizontal", seed=seed, name="augment_flip"))
+    if rotation:
+        layers.append(keras.layers.RandomRotation(rotation / 360.0, fill_mode="nearest", seed=seed, name="augment_rotation"))
+    if shift:
+        layers.append(keras.layers.RandomTranslation(shift, shift, fill_mode="nearest", seed=seed, name="augment_shift"))
+    if zoom:
+        layers.append(keras.layers.RandomZoom(zoom, zoom, fill_mode="nearest", seed=seed, name="augment_zoom"))
+    return layers
+
+
+def _stem(input_shape, mean, variance, augmentation):
+    """Input, standardisation with training statistics, then augmentation."""
+    keras = _keras()
+    inputs = keras.Input(shape=input_shape, name="image")
+    x = keras.layers.Normalization(axis=None, mean=mean, variance=variance, name="standardize")(inputs)
+    for layer in augmentation:
+        x = layer(x)
+    return inputs, x
+
+
+def _compile(model, optimizer, *, label_smoothing=0.0, loss_weights=None):
+    keras = _keras()
+    outputs = model.output_names
+    loss = {name: keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing) for name in outputs}
+    metrics = {name: [keras.metrics.CategoricalAccuracy(name="accuracy")] for name in outputs}
+    if len(outputs) == 1:
+        model.compile(optimizer=optimizer, loss=loss[outputs[0]], metrics=metrics[outputs[0]])
+        return model
+    # Multi-task samples carry a label for one head only (weight 0 on the other), so the
+    # accuracies must be weighted or the unlabelled samples would count.
+    model.compile(optimizer=optimizer, loss=loss, weighted_metrics=metrics, loss_weights=loss_weights)
+    return model
+
+
+def build_fnn(
+    input_shape,
+    n_classes,
+    *,
+    hidden_layer_sizes=(1152,),
+    activation="relu",
+    dropout=0.0,
+    optimizer="adam",
+    learning_rate=1e-3,
+    mean=0.0,
+    variance=1.0,
+    augmentation=(),
+    label_smoothing=0.0,
+):
+    """Feed-forward net (the seed's Dense 2304 -> 1152 -> 7)."""
+    keras = _keras()
+    inputs, x = _stem(input_shape, mean, variance, augmentation)
+    x = keras.layers.Flatten()(x)
+    for i, units in enumerate(hidden_layer_sizes):
+        x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
+    model = keras.Model(inputs, outputs, name="fnn")
+    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+
+
+def conv_trunk(x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding="same", batch_norm=False, dropout=0.25, prefix="conv"):
+    """The seed's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout."""
+    keras = _keras()
+    for block, width in enumerate(filters):
+        for i in range(convs_per_block):
+            x = keras.layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm, name=f"{prefix}{block}_{i}")(x)
+            if batch_norm:
+                x = keras.layers.BatchNormalization(name=f"{prefix}{block}_{i}_bn")(x)
+            x = keras.layers.Activation("relu")(x)
+        # "same" pooling also works on images with an odd or unit size (1 x k rows in the checks).
+        x = keras.layers.MaxPooling2D(2, padding="same", name=f"{prefix}{block}_pool")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
+    return x
+
+
+def build_cnn(
+    input_shape,
+    n_classes,
+    *,
+    filters=(32, 64),
+    kernel_size=3,
+    padding="same",
+    batch_norm=False,
+    dropout=0.25,
+    dense_units=512,
+    dense_dropout=0.5,
+    optimizer="adam",
+    learning_rate=1e-3,
+    mean=0.0,
+    variance=1.0,
+    augmentation=(),
+    label_smoothing=0.0,
+    resize_to=None,
+    name="cnn",
+):
+    """The seed's CNN: Conv 32-32 -> pool -> dropout -> Conv 64-64 -> pool -> dropout -> Dense 512 -> softmax."""
+    keras = _keras()
+    inputs, x = _stem(input_shape, mean, variance, augmentation)
+    if resize_to is not None:
+        x = keras.layers.Resizing(*resize_to, name="resize")(x)
+    x = conv_trunk(x, filters=filters, kernel_size=kernel_size, padding=padding, batch_norm=batch_norm, dropout=dropout)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(dense_units, activation="relu", name="head_dense")(x)
+    if dense_dropout:
+        x = keras.layers.Dropout(dense_dropout, name="head_dropout")(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+
+
+def build_transfer_cnn(
+    source,
+    input_shape,
+    n_classes,
+    *,
+    freeze="all",
+    dense_units=512,
+    dense_dropout=0.5,
+    optimizer="adam",
+    learning_rate=1e-3,
+    mean=0.0,
+    variance=1.0,
+    augmentation=(),
+    label_smoothing=0.0,
+):
+    """A new 7-way head on the convolutional trunk of a trained source CNN.
+
+    Parameters
+    ----------
+    source : keras.Model
+        A trained CNN (e.g. on MNIST) whose conv layers are named ``conv*``; its
+        input size decides the size FER images are resized to.
+    freeze : "all", "none" or int
+        Freeze every source conv layer, none, or the first ``k`` of them.
+    """
+    keras = _keras()
+    source_convs = [layer for layer in source.layers if isinstance(layer, keras.layers.Conv2D)]
+    if not source_convs:
+        raise ValueError("the source model has no Conv2D layers to transfer")
+    n_frozen = {"all": len(source_convs), "none": 0}.get(freeze, freeze)
+    if not isinstance(n_frozen, int) or not 0 <= n_frozen <= len(source_convs):
+        raise ValueError(f"freeze must be 'all', 'none' or an int in 0..{len(source_convs)}, got {freeze!r}")
+    inputs, x = _stem(input_shape, mean, variance, augmentation)
+    source_size = tuple(source.inputs[0].shape[1:3])
+    if source_size != tuple(input_shape[:2]):
+        x = keras.layers.Resizing(*source_size, name="resize")(x)
+    # Re-apply the source's layers after its stem (input, normalisation, resizing), sharing weights.
+    conv_index = 0
+    for layer in source.layers:
+        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Normalization, keras.layers.Resizing)):
+            continue
+        if layer.name == "flatten":
+            break
+        if isinstance(layer, keras.layers.Conv2D):
+            layer.trainable = conv_index >= n_frozen
+            conv_index += 1
+        x = layer(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(dense_units, activation="relu", name="head_dense")(x)
+    if dense_dropout:
+        x = keras.layers.Dropout(dense_dropout, name="head_dropout")(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
+    model = keras.Model(inputs, outputs, name="transfer_cnn")
+    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+
+
+def build_multitask_cnn(
+    input_shape,
+    n_classes,
+    n_aux_classes,
+    *,
+    filters=(32, 64),
+    kernel_size=3,
+    batch_norm=False,
+    dropout=0.25,
+    dense_units=512,
+    dense_dropout=0.5,
+    aux_loss_weight=0.5,
+    optimizer="adam",
+    learning_rate=1e-3,
+    mean=0.0,
+    variance=1.0,
+    augmentation=(),
+    label_smoothing=0.0,
+):
+    """One conv trunk shared by a FER head (``"emotion"``) and an auxiliary head (``"aux"``, e.g. MNIST)."""
+    keras = _keras()
+    inputs, x = _stem(input_shape, mean, variance, augmentation)
+    x = conv_trunk(x, filters=filters, kernel_size=kernel_size, batch_norm=batch_norm, dropout=dropout)
+    x = keras.layers.Flatten(name="flatten")(x)
+    heads = {}
+    for head, size in (("emotion", n_classes), ("aux", n_aux_classes)):
+        h = keras.layers.Dense(dense_units, activation="relu", name=f"{head}_dense")(x)
+        if dense_dropout:
+            h = keras.layers.Dropout(dense_dropout, name=f"{head}_dropout")(h)
+        heads[head] = keras.layers.Dense(size, activation="softmax", name=head)(h)
+    model = keras.Model(inputs, heads, name="multitask_cnn")
+    return _compile(
+        model,
+        make_optimizer(optimizer, learning_rate),
+        label_smoothing=label_smoothing,
+        loss_weights={"emotion": 1.0, "aux": aux_loss_weight},
+    )
+
+
+def build_modern_cnn(
+    input_shape,
+    n_classes,
+    *,
+    widths=(64, 128, 256, 512),
+    convs_per_block=2,
+    dropout=0.3,
+    head_units=256,
+    optimizer="adamw",
+    learning_rate=2e-3,
+    decay_steps=None,
+    mean=0.0,
+    variance=1.0,
+    augmentation=(),
+    label_smoothing=0.1,
+):
+    """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head.
+
+    With ``decay_steps`` the learning rate follows a cosine decay to zero over
+    that many optimizer steps (the whole training run).
+    """
+    keras = _keras()
+    inputs, x = _stem(input_shape, mean, variance, augmentation)
+    x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, prefix="block")
+    x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+    x = keras.layers.Dense(head_units, use_bias=False, name="head_dense")(x)
+    x = keras.layers.BatchNormalization(name="head_bn")(x)
+    x = keras.layers.Activation("relu")(x)
+    x = keras.layers.Dropout(0.5, name="head_dropout")(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
+    model = keras.Model(inputs, outputs, name="modern_cnn")
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps) if decay_steps else None
+    return _compile(model, make_optimizer(optimizer, learning_rate, schedule=schedule), label_smoothing=label_smoothing)

@@ -1,0 +1,219 @@
+"""The network classifiers: sklearn behaviour, training options, persistence."""
+
+import pickle
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from scikeras.wrappers import KerasClassifier
+from sklearn.base import clone, is_classifier
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from sklearn_fer.estimators import (
+    CNNClassifier,
+    FNNClassifier,
+    ModernCNNClassifier,
+    MultiTaskCNNClassifier,
+    TransferCNNClassifier,
+    load_model,
+)
+from sklearn_fer.metrics import plot_history
+from sklearn_fer.networks import build_cnn
+from sklearn_fer.preprocessing import PixelScaler
+
+TINY = {
+    "fnn": lambda **kw: FNNClassifier(hidden_layer_sizes=(32,), **kw),
+    "cnn": lambda **kw: CNNClassifier(filters=(4, 8), dense_units=16, **kw),
+    "transfer": lambda **kw: TransferCNNClassifier(filters=(4, 8), dense_units=16, source_epochs=1, **kw),
+    "multitask": lambda **kw: MultiTaskCNNClassifier(filters=(4, 8), dense_units=16, **kw),
+    "modern": lambda **kw: ModernCNNClassifier(widths=(4, 8), head_units=8, **kw),
+}
+
+
+@pytest.fixture(scope="module")
+def data(faces):
+    return faces.data[:280], faces.target[:280], faces.data[280:350], faces.target[280:350]
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_every_network_is_a_classifier_that_predicts_probabilities(name, data):
+    X, y, X_test, y_test = data
+    estimator = TINY[name](epochs=1, random_state=0)
+    assert is_classifier(estimator)
+    assert isinstance(check_cv(5, y, classifier=is_classifier(estimator)), StratifiedKFold)
+    assert estimator.fit(X, y) is estimator
+    proba = estimator.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 7)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(estimator.predict(X_test), estimator.classes_[proba.argmax(axis=1)])
+    assert estimator.score(X_test, y_test) == accuracy_score(y_test, estimator.predict(X_test))
+    assert set(estimator.history_) >= {"loss"} and len(estimator.history_["loss"]) == 1
+    output = estimator.model_.get_layer("emotion")
+    assert output.activation is keras.activations.softmax
+    assert "CategoricalCrossentropy" in type(estimator.model_.loss if name != "multitask" else estimator.model_.loss["emotion"]).__name__
+
+
+def test_scikeras_alone_is_not_a_classifier_but_ours_are():
+    # The bug our __sklearn_tags__ fixes: GridSearchCV(cv=5) would use KFold, not StratifiedKFold.
+    assert not is_classifier(KerasClassifier(model=None))
+    assert all(is_classifier(make()) for make in TINY.values())
+
+
+def test_gridsearch_uses_stratified_folds(data, monkeypatch):
+    X, y, _, _ = data
+    seen = []
+    original = StratifiedKFold.split
+    monkeypatch.setattr(StratifiedKFold, "split", lambda self, *a, **k: seen.append(1) or original(self, *a, **k))
+    search = GridSearchCV(TINY["fnn"](epochs=1), {"dropout": [0.0, 0.2]}, cv=2).fit(X, y)
+    assert seen and search.best_params_["dropout"] in (0.0, 0.2)
+
+
+def test_pipeline_cross_val_clone_and_pickle(data, tmp_path):
+    X, y, X_test, _ = data
+    pipe = make_pipeline(PixelScaler(), TINY["cnn"](epochs=1, random_state=0))
+    assert cross_val_score(pipe, X, y, cv=2).shape == (2,)
+    pipe.fit(X, y)
+    expected = pipe.predict_proba(X_test)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(pipe)).predict_proba(X_test), expected, rtol=1e-6)
+    joblib.dump(pipe, tmp_path / "pipe.joblib")
+    np.testing.assert_allclose(joblib.load(tmp_path / "pipe.joblib").predict_proba(X_test), expected, rtol=1e-6)
+    assert clone(pipe).get_params()["cnnclassifier__filters"] == (4, 8)
+
+
+def test_flat_and_image_input_agree(data):
+    X, y, X_test, _ = data
+    estimator = TINY["cnn"](epochs=1, random_state=0).fit(X, y)
+    images = X_test.reshape(-1, 48, 48)
+    np.testing.assert_allclose(estimator.predict_proba(images), estimator.predict_proba(X_test), rtol=1e-6)
+    np.testing.assert_allclose(estimator.predict_proba(images[..., None]), estimator.predict_proba(X_test), rtol=1e-6)
+
+
+def test_random_state_makes_fits_identical(data):
+    X, y, X_test, _ = data
+    first = TINY["cnn"](epochs=2, flip=True, random_state=3).fit(X, y).predict_proba(X_test)
+    second = TINY["cnn"](epochs=2, flip=True, random_state=3).fit(X, y).predict_proba(X_test)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_augmentation_is_active_in_fit_and_inactive_in_predict(data):
+    X, y, X_test, _ = data
+    estimator = TINY["cnn"](epochs=1, flip=True, rotation=20, shift=0.2, zoom=0.2, random_state=0).fit(X, y)
+    names = [layer.name for layer in estimator.model_.layers]
+    assert {"augment_flip", "augment_rotation", "augment_shift", "augment_zoom"} <= set(names)
+    images = estimator.feature_encoder_.transform(X_test)
+    augmenter = keras.Sequential([estimator.model_.get_layer(n) for n in names if n.startswith("augment_")])
+    # Training mode (what model.fit runs) changes the images; inference mode leaves them alone.
+    assert not np.allclose(np.asarray(augmenter(images, training=True)), images)
+    np.testing.assert_array_equal(np.asarray(augmenter(images, training=False)), images)
+    np.testing.assert_allclose(estimator.predict_proba(X_test), estimator.predict_proba(X_test))
+    np.testing.assert_allclose(
+        estimator.predict_proba(X_test), np.asarray(estimator.model_(images, training=False)), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_balanced_class_weight_reaches_keras(data, monkeypatch):
+    X, y, _, _ = data
+    X, y = X[: 40 + 200], np.r_[np.zeros(200, int), np.ones(40, int)]
+    seen = {}
+    original = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        seen["weights"] = kwargs.get("sample_weight")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    TINY["fnn"](epochs=1, class_weight="balanced").fit(X, y)
+    weights = np.asarray(seen["weights"])
+    assert weights[y == 1][0] == pytest.approx(240 / (2 * 40)) and weights[y == 0][0] == pytest.approx(240 / (2 * 200))
+
+
+def test_early_stopping_holds_out_a_validation_split_and_stops(data):
+    X, y, _, _ = data
+    shuffled = np.random.default_rng(0).permutation(y)  # unlearnable labels: validation loss cannot improve for long
+    estimator = TINY["fnn"](epochs=40, early_stopping=True, n_iter_no_change=2, learning_rate=1e-2, random_state=0).fit(X, shuffled)
+    history = estimator.history_
+    assert "val_loss" in history and "val_accuracy" in history
+    assert len(history["loss"]) < 40
+    assert plot_history(history).axes
+
+
+def test_save_and_load_keras_format(data, tmp_path):
+    X, y, X_test, _ = data
+    estimator = TINY["modern"](epochs=1, random_state=0).fit(X, y)
+    estimator.save(tmp_path / "modern.keras")
+    loaded = load_model(tmp_path / "modern.keras")
+    assert type(loaded) is ModernCNNClassifier and loaded.get_params()["widths"] == [4, 8]
+    np.testing.assert_allclose(loaded.predict_proba(X_test), estimator.predict_proba(X_test), rtol=1e-5)
+    np.testing.assert_array_equal(loaded.predict(X_test), estimator.predict(X_test))
+    with pytest.raises(ValueError, match="must end in .keras"):
+        estimator.save(tmp_path / "model.h5")
+    plain = tmp_path / "plain.keras"
+    estimator.model_.save(plain)
+    with pytest.raises(ValueError, match="not saved by sklearn-fer"):
+        load_model(plain)
+
+
+def test_multitask_reports_categorical_accuracy_per_head(data, rng):
+    X, y, X_test, y_test = data
+    aux = (rng.integers(0, 256, (60, 28, 28)), np.arange(60) % 10)
+    estimator = TINY["multitask"](aux_data=aux, epochs=2, random_state=0).fit(X, y)
+    assert {"emotion_accuracy", "aux_accuracy"} <= set(estimator.history_)
+    assert estimator.n_aux_classes_ == 10
+    images = estimator.feature_encoder_.transform(X_test)
+    one_hot = estimator.target_encoder_.transform(y_test)
+    targets = {"emotion": one_hot, "aux": np.zeros((len(X_test), 10), np.float32)}
+    weights = {"emotion": np.ones(len(X_test), np.float32), "aux": np.zeros(len(X_test), np.float32)}
+    reported = estimator.model_.evaluate(images, targets, sample_weight=weights, return_dict=True, verbose=0)
+    # The accuracy Keras reports is the classification accuracy (the seed's 86% was binary accuracy).
+    assert reported["emotion_accuracy"] == pytest.approx(accuracy_score(y_test, estimator.predict(X_test)), abs=1e-6)
+
+
+def test_transfer_freezes_the_source_convolutions(data, faces):
+    X, y, X_test, _ = data
+    source = build_cnn((28, 28, 1), 10, filters=(4, 8), dense_units=16)
+    source_weights = [w.copy() for w in source.get_layer("conv0_0").get_weights()]
+    frozen = TransferCNNClassifier(source_model=source, filters=(4, 8), dense_units=16, freeze="all", epochs=1, random_state=0)
+    frozen.fit(X, y)
+    transferred = frozen.model_.get_layer("conv0_0")
+    assert not transferred.trainable
+    for before, after in zip(source_weights, transferred.get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert frozen.model_.get_layer("resize").output.shape[1:3] == (28, 28)
+    tuned = TransferCNNClassifier(source_model=source, filters=(4, 8), dense_units=16, freeze=1, epochs=1, random_state=0)
+    tuned.fit(X, y)
+    assert not tuned.model_.get_layer("conv0_0").trainable and tuned.model_.get_layer("conv0_1").trainable
+    # The caller's source model is not modified.
+    assert source.get_layer("conv0_0").trainable
+
+
+def test_transfer_trains_a_source_and_fine_tunes(data):
+    X, y, _, _ = data
+    estimator = TINY["transfer"](epochs=1, fine_tune_epochs=1, random_state=0).fit(X, y)
+    assert len(estimator.source_history_["loss"]) == 1
+    assert len(estimator.history_["loss"]) == 2 and len(estimator.history_["accuracy"]) == 2
+    assert all(layer.trainable for layer in estimator.model_.layers)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(validation_fraction=1.5), "validation_fraction"),
+        (dict(epochs=0), "epochs must be a positive integer"),
+        (dict(class_weight="weird"), "class_weight"),
+        (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
+        (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
+    ],
+)
+def test_bad_parameters_raise_clear_errors(data, params, message):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match=message):
+        TINY["fnn"](**{"epochs": 1, **params}).fit(X, y)
+
+
+def test_single_class_is_rejected(data):
+    X, _, _, _ = data
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        TINY["fnn"](epochs=1).fit(X[:10], np.zeros(10, int))
