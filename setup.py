@@ -34,7 +34,7 @@ setup(
     python_requires=">=3.10,<3.13",
     packages=find_packages(include=["sklearn_fer", "sklearn_fer.*"]),
     install_requires=INSTALL_REQUIRES,
-    extras_require={"test": ["pytest>=7", "pytest-timeout>=2"], "gpu": ["tensorflow[and-cuda]>=2.18,<2.21"]},
+    extras_require={"test": ["pytest>=7", "pytest-xdist>=3"], "gpu": ["tensorflow[and-cuda]>=2.18,<2.21"]},
     entry_points={"console_scripts": ["sklearn-fer=sklearn_fer.cli:main"]},
     classifiers=["Programming Language :: Python :: 3", "Topic :: Scientific/Engineering :: Artificial Intelligence"],
 )

@@ -29,7 +29,8 @@ def networks(mnist):
     common = dict(early_stopping=True, validation_fraction=0.1, random_state=0, verbose=2)
     return {
         "fnn": lambda: FNNClassifier(
-            hidden_layer_sizes=(1152, 576), dropout=0.3, learning_rate=3e-4, batch_size=128, epochs=60, n_iter_no_change=8, **common
+            hidden_layer_sizes=(2048, 1024), dropout=0.5, flip=True, shift=0.1, learning_rate=3e-4, batch_size=128,
+            epochs=80, n_iter_no_change=10, **common
         ),
         "cnn": lambda: CNNClassifier(flip=True, shift=0.1, epochs=22, n_iter_no_change=6, **common),
         "transfer": lambda: TransferCNNClassifier(

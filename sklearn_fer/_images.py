@@ -99,6 +99,23 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
 class ImageShapeMixin:
     """For transformers that need the 2-D structure of each sample."""
 
+    def fit(self, X, y=None):
+        """Validate the parameters and record the image shape.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
+        y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        X_flat, _ = self._check_input(X, reset=True)
+        self._fit_image_shape(X, X_flat)
+        return self
+
     def _fit_image_shape(self, X_raw, X_flat):
         self.image_shape_ = resolve_image_shape(self.image_shape, X_raw, X_flat.shape[1])
 

@@ -217,7 +217,7 @@ def test_synthetic_faces_are_balanced_reproducible_and_not_trivial(faces):
     np.testing.assert_array_equal(faces.images, again.images)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        linear = cross_val_score(LogisticRegression(max_iter=200), faces.data / 255.0, faces.target, cv=3).mean()
+        linear = cross_val_score(LogisticRegression(max_iter=100), faces.data / 255.0, faces.target, cv=3).mean()
     assert 1 / 7 + 0.1 < linear < 0.9
 
 

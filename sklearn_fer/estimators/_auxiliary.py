@@ -331,30 +331,13 @@ class MultiTaskCNNClassifier(CNNClassifier):
     def _inference_output(self, outputs):
         return outputs["emotion"]
 
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        self.__dict__.pop("_forward_fn", None)
+    def _add_auxiliary_task(self, train, validation):
         X_aux, y_aux, _ = self._aux_arrays()
-        n_fer, n_aux = len(X), len(X_aux)
-        weights = np.ones(n_fer, dtype=np.float32) if sample_weight is None else np.asarray(sample_weight, dtype=np.float32)
-        train, validation = (X, y, weights), None
-        if self.early_stopping:
-            train, validation = self._validation_data(X, y, weights)
+        X, y, weights = train
+        weights = np.ones(len(X), dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
+        if validation is not None:
             validation = self._joint(validation, (X_aux[:0], y_aux[:0]))
-        X_all, targets, target_weights = self._joint(train, (X_aux, y_aux))
-        with self._seed_context():
-            history = self.model_.fit(
-                X_all,
-                targets,
-                sample_weight=target_weights,
-                validation_data=validation,
-                batch_size=self.batch_size,
-                epochs=initial_epoch + epochs,
-                initial_epoch=initial_epoch,
-                verbose=self.verbose,
-                callbacks=self._callbacks(validation is not None),
-                shuffle=True,
-            )
-        self._record_history(history.history, append=warm_start and initial_epoch > 0)
+        return self._joint((X, y, weights), (X_aux, y_aux)), validation
 
     @staticmethod
     def _joint(fer, aux):

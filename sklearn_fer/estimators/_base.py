@@ -2,6 +2,7 @@
 
 import json
 import random
+import warnings
 import zipfile
 from collections import defaultdict
 from contextlib import contextmanager
@@ -9,7 +10,10 @@ from contextlib import contextmanager
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator, TransformerMixin
+from scipy import sparse
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import ClassifierTags
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import flatten_images, image_layout, resolve_image_shape
@@ -17,6 +21,18 @@ from .._images import flatten_images, image_layout, resolve_image_shape
 # Batch size of the compiled forward pass used by predict / predict_proba.
 _PREDICT_BATCH = 1024
 _METADATA_FILE = "sklearn_fer.json"
+
+
+def _mean_and_variance(X, rows=4096):
+    """Pixel mean and variance in float64, a block of rows at a time (FER2013 as float64 would take 0.5 GB)."""
+    total = squares = 0.0
+    for start in range(0, len(X), rows):
+        block = X[start : start + rows].astype(np.float64)
+        total += block.sum()
+        squares += np.square(block).sum()
+    count = max(X.size, 1)
+    mean = total / count
+    return float(mean), float(max(squares / count - mean**2, 0.0)) or 1.0
 
 
 class ImageEncoder(TransformerMixin, BaseEstimator):
@@ -38,9 +54,7 @@ class ImageEncoder(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Learn the image shape and the pixel mean / variance."""
         self.image_shape_ = resolve_image_shape(self.image_shape, X, flatten_images(X).shape[1])
-        pixels = np.asarray(X, dtype=np.float64)
-        self.mean_ = float(pixels.mean())
-        self.variance_ = float(pixels.var()) or 1.0
+        self.mean_, self.variance_ = _mean_and_variance(np.asarray(X))
         return self
 
     def transform(self, X):
@@ -48,6 +62,18 @@ class ImageEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = np.asarray(X, dtype=np.float32)
         return X.reshape(len(X), *self.image_shape_, 1)
+
+
+def _column_to_1d(y):
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it was raveled to shape (n_samples,).",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+        return y.ravel()
+    return y
 
 
 class OneHotTargetEncoder(TransformerMixin, BaseEstimator):
@@ -201,10 +227,27 @@ class FERNetworkClassifier(KerasClassifier):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         # Image-shaped input (n, h, w[, 1]) and flat rows are the same data: validate as flat rows,
         # so n_features_in_ is the pixel count and either layout works at predict time.
+        if X is not None and sparse.issparse(X):
+            raise TypeError(f"{type(self).__name__} does not accept sparse input (images are dense); pass a dense array")
+        if X is not None:
+            X = np.asarray(X)  # lists, DataFrames and array-likes all become arrays here
+        if reset and X is not None and y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        if y is not None and reset:
+            y = _column_to_1d(y)
+            check_classification_targets(y)
+        if reset:
+            self.__dict__.pop("_fit_image_shape", None)
         if X is not None and image_layout(X) is not None:
             if reset and self.image_shape is None:
                 self._fit_image_shape = tuple(X.shape[1:3])
             X = flatten_images(X)
+        if X is not None and not reset and hasattr(self, "n_features_in_") and X.ndim == 2:
+            n_features = X.shape[1]
+            if n_features != self.n_features_in_:
+                raise ValueError(
+                    f"X has {n_features} features, but {type(self).__name__} is expecting {self.n_features_in_} features as input."
+                )
         return super()._validate_data(X=X, y=y, reset=reset, y_numeric=y_numeric)
 
     def _check_model_compatibility(self, y):
@@ -239,11 +282,16 @@ class FERNetworkClassifier(KerasClassifier):
     def _extra_callbacks(self, monitor):
         return []
 
+    def _add_auxiliary_task(self, train, validation):
+        """Hook for networks trained on a second data set besides FER (multi-task)."""
+        return train, validation
+
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         self.__dict__.pop("_forward_fn", None)
         train, validation = (X, y, sample_weight), None
         if self.early_stopping:
             train, validation = self._validation_data(X, y, sample_weight)
+        train, validation = self._add_auxiliary_task(train, validation)
         with self._seed_context():
             history = self.model_.fit(
                 train[0],
@@ -258,6 +306,7 @@ class FERNetworkClassifier(KerasClassifier):
                 shuffle=True,
             )
         self._record_history(history.history, append=warm_start and initial_epoch > 0)
+        self._make_forward()
 
     def _record_history(self, history, *, append):
         if not append or not hasattr(self, "history_"):
@@ -270,16 +319,20 @@ class FERNetworkClassifier(KerasClassifier):
     def _inference_output(self, outputs):
         return outputs
 
-    def _forward(self, X):
-        """Softmax outputs through a compiled ``tf.function`` (no ``model.predict`` per-call overhead)."""
+    def _make_forward(self):
+        """Trace-once forward pass (made after fit, so predict leaves the estimator unchanged)."""
         import tensorflow as tf
 
-        forward = self.__dict__.get("_forward_fn")
-        if forward is None:
-            model = self.model_
-            spec = tf.TensorSpec([None, *X.shape[1:]], tf.float32)
-            forward = tf.function(lambda x: self._inference_output(model(x, training=False)), input_signature=[spec])
-            self._forward_fn = forward
+        model = self.model_
+        spec = tf.TensorSpec([None, *self.feature_encoder_.image_shape_, 1], tf.float32)
+        self._forward_fn = tf.function(
+            lambda x: self._inference_output(model(x, training=False)), input_signature=[spec], autograph=False
+        )
+        return self._forward_fn
+
+    def _forward(self, X):
+        """Softmax outputs through a compiled ``tf.function`` (no ``model.predict`` per-call overhead)."""
+        forward = self.__dict__.get("_forward_fn") or self._make_forward()
         parts = [forward(X[i : i + _PREDICT_BATCH]).numpy() for i in range(0, len(X), _PREDICT_BATCH)]
         return np.concatenate(parts) if parts else np.zeros((0, self.n_classes_), dtype=np.float32)
 

@@ -303,23 +303,6 @@ class SobelEdges(OneToOneFeatureMixin, ImageShapeMixin, ImageTransformerMixin):
     def __init__(self, image_shape=None):
         self.image_shape = image_shape
 
-    def fit(self, X, y=None):
-        """Record the input image shape.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : SobelEdges
-        """
-        self._validate_params()
-        X_flat, _ = self._check_input(X, reset=True)
-        self._fit_image_shape(X, X_flat)
-        return self
-
     def transform(self, X):
         """Edge magnitude ``hypot(sobel_rows, sobel_cols)`` per image.
 
@@ -365,23 +348,6 @@ class ImageReshaper(ImageShapeMixin, ImageTransformerMixin):
     def __init__(self, to="image", image_shape=None):
         self.to = to
         self.image_shape = image_shape
-
-    def fit(self, X, y=None):
-        """Record the image shape.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : ImageReshaper
-        """
-        self._validate_params()
-        X_flat, _ = self._check_input(X, reset=True)
-        self._fit_image_shape(X, X_flat)
-        return self
 
     def transform(self, X):
         """Reshape.

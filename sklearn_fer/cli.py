@@ -1,0 +1,183 @@
+"""The ``sklearn-fer`` command line: data summary, experiments, the benchmark table, evaluate, predict."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ._constants import EMOTIONS
+
+
+def _load_model(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"model file {str(path)!r} does not exist")
+    if path.suffix == ".keras":
+        from .estimators import load_model
+
+        return load_model(path)
+    if path.suffix in (".joblib", ".pkl"):
+        import joblib
+
+        return joblib.load(path)
+    raise ValueError(f"{path}: unknown model format; expected a .keras (sklearn-fer network) or .joblib file")
+
+
+def _read_face(path):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("L").resize((48, 48), Image.Resampling.BILINEAR), dtype=np.uint8)
+    except FileNotFoundError:
+        raise ValueError(f"image {str(path)!r} does not exist") from None
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"{path}: unreadable image ({error})") from None
+
+
+def cmd_data(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .datasets import load_fer2013, make_synthetic_faces
+    from .experiments import class_counts
+
+    fer = load_fer2013(args.path) if args.path else make_synthetic_faces(700, random_state=0)
+    print(f"data: {args.path or 'synthetic faces (embedded demo data)'}")
+    print(class_counts(fer.target, fer.usage).to_string())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    figure, axes = plt.subplots(len(EMOTIONS), 8, figsize=(8, 7.5))
+    for label, row in enumerate(axes):
+        indices = np.flatnonzero(fer.target == label)[:8]
+        for ax in row:
+            ax.axis("off")
+        for ax, index in zip(row, indices):
+            ax.imshow(fer.images[index], cmap="gray", vmin=0, vmax=255)
+        row[0].set_title(EMOTIONS[label], fontsize=8, loc="left")
+    figure.tight_layout()
+    figure.savefig(out / "samples.png", dpi=90)
+    print(f"sample grid: {out / 'samples.png'}")
+
+
+def _aux_data(args):
+    if not getattr(args, "mnist", None):
+        return None
+    from .datasets import load_mnist
+
+    return load_mnist(args.mnist, return_X_y=True)
+
+
+def cmd_run(args):
+    from .experiments import markdown_row, run_experiment
+
+    results = run_experiment(
+        args.experiment, data=args.data, out=args.out, quick=args.quick, aux_data=_aux_data(args), verbose=args.verbose, n_jobs=args.n_jobs
+    )
+    print(markdown_row(results))
+    print(f"outputs: {Path(args.out) / args.experiment}")
+
+
+def cmd_benchmark(args):
+    from .experiments import DESCRIPTIONS, MARKDOWN_HEADER, markdown_row, run_experiment
+
+    names = args.experiments.split(",") if args.experiments else list(DESCRIPTIONS)
+    for name in names:
+        if name not in DESCRIPTIONS:
+            raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(DESCRIPTIONS)}")
+    rows = []
+    for name in names:
+        print(f"[{len(rows) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
+        results = run_experiment(name, data=args.data, out=args.out, quick=args.quick, aux_data=_aux_data(args), verbose=args.verbose, n_jobs=args.n_jobs)
+        rows.append(markdown_row(results))
+        print(rows[-1], flush=True)
+    source = args.data or "synthetic faces (embedded demo data; accuracies say nothing about real faces)"
+    report = "\n".join(
+        [f"# sklearn-fer benchmark{' (quick)' if args.quick else ''}", "", f"Data: {source}. Fit on Training, reported on PublicTest.", "", MARKDOWN_HEADER, *rows, ""]
+    )
+    path = Path(args.out) / "report.md"
+    path.write_text(report)
+    print(f"\nreport: {path}")
+
+
+def cmd_evaluate(args):
+    from .datasets import load_fer2013
+    from .metrics import evaluate
+
+    model = _load_model(args.model)
+    fer = load_fer2013(args.data, usage=args.usage)
+    if len(fer.target) == 0:
+        raise ValueError(f"{args.data}: no samples with usage {args.usage!r}")
+    results = evaluate(model, fer.data, fer.target)
+    shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in results.items() if k != "confusion_matrix"}
+    print(json.dumps(shown, indent=1))
+
+
+def cmd_predict(args):
+    model = _load_model(args.model)
+    faces = np.stack([_read_face(path) for path in args.images]).reshape(len(args.images), -1)
+    if not hasattr(model, "predict_proba"):  # e.g. an SVC without probability estimates
+        for path, label in zip(args.images, model.predict(faces)):
+            print(f"{path}: {EMOTIONS[int(label)]}")
+        return
+    probabilities = model.predict_proba(faces)
+    for path, row in zip(args.images, probabilities):
+        ranked = ", ".join(f"{EMOTIONS[i]} {p:.2f}" for i, p in sorted(enumerate(row), key=lambda t: -t[1]))
+        print(f"{path}: {EMOTIONS[int(np.argmax(row))]} ({ranked})")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="sklearn-fer", description="Facial expression recognition the scikit-learn way.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="class counts per split and a sample-image grid")
+    data.add_argument("path", nargs="?", help="FER2013 path (default: the embedded synthetic faces)")
+    data.add_argument("--out", default="sklearn-fer-output")
+    data.set_defaults(func=cmd_data)
+
+    for name, helptext, func in (
+        ("run", "run one named experiment", cmd_run),
+        ("benchmark", "run the experiment table and write a Markdown report (the main job)", cmd_benchmark),
+    ):
+        sub = commands.add_parser(name, help=helptext)
+        if name == "run":
+            sub.add_argument("experiment", help="experiment name (an unknown name lists the known ones)")
+        else:
+            sub.add_argument("--experiments", help="comma-separated subset of the experiments")
+        sub.add_argument("--data", help="FER2013 path; default: embedded synthetic faces")
+        sub.add_argument("--mnist", help="MNIST IDX folder for transfer / multi-task (default: bundled digits)")
+        sub.add_argument("--out", default="sklearn-fer-output")
+        sub.add_argument("--quick", action="store_true", help="tiny networks, 2 epochs")
+        sub.add_argument("--n-jobs", type=int, default=None)
+        sub.add_argument("--verbose", type=int, default=0)
+        sub.set_defaults(func=func)
+
+    evaluate = commands.add_parser("evaluate", help="score a saved model on a FER2013 split")
+    evaluate.add_argument("model", help=".keras (network) or .joblib model file")
+    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--usage", default="PublicTest", choices=["Training", "PublicTest", "PrivateTest"])
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    predict = commands.add_parser("predict", help="emotion of image files (any format; made grayscale 48x48)")
+    predict.add_argument("model")
+    predict.add_argument("images", nargs="+")
+    predict.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except ValueError as error:
+        print(f"sklearn-fer: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

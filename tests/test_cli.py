@@ -1,0 +1,108 @@
+"""The sklearn-fer command line and the named experiments, run end to end in --quick mode."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from _fixtures import write_image_folders
+from sklearn_fer import EMOTIONS
+from sklearn_fer.cli import main
+from sklearn_fer.experiments import DESCRIPTIONS, class_counts, make_experiment
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "sklearn_fer.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def fer_folder(tmp_path_factory, faces_module):
+    root = tmp_path_factory.mktemp("fer")
+    usages = np.where(np.arange(len(faces_module.target)) < 210, "Training", "PublicTest")
+    return write_image_folders(root, faces_module.images, faces_module.target, usages, suffix=".jpg")
+
+
+@pytest.fixture(scope="module")
+def faces_module():
+    from sklearn_fer.datasets import make_synthetic_faces
+
+    return make_synthetic_faces(280, random_state=1)
+
+
+def test_data_command_prints_counts_and_draws_samples(tmp_path, fer_folder):
+    result = _cli("data", str(fer_folder), "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Training" in result.stdout and "PublicTest" in result.stdout and "Total" in result.stdout
+    assert (tmp_path / "samples.png").stat().st_size > 1000
+
+
+def test_class_counts_table():
+    table = class_counts(np.array([0, 0, 3, 6]), np.array(["Training", "Training", "Training", "PublicTest"]))
+    assert table.loc["angry", "Training"] == 2 and table.loc["Total", "Training"] == 3
+    assert list(table.index[:-1]) == list(EMOTIONS)
+
+
+def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
+    result = _cli("run", "hog_svm", "--data", str(fer_folder), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "out" / "hog_svm"
+    results = json.loads((folder / "results.json").read_text())
+    assert results["n_train"] == 210 and 0 <= results["accuracy"] <= 1 and "environment" in results
+    assert (folder / "confusion_matrix.png").exists() and (folder / "model.joblib").exists()
+    assert (folder / "row.md").read_text().startswith("| hog_svm")
+
+
+@pytest.mark.parametrize("name", [n for n in DESCRIPTIONS if n != "hog_svm"])
+def test_each_network_experiment_runs_quick(tmp_path, name):
+    assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / name
+    results = json.loads((folder / "results.json").read_text())
+    assert results["data"].startswith("synthetic") and results["quick"] is True
+    assert {"accuracy", "balanced_accuracy", "f1_macro", "fit_time", "predict_time", "history"} <= set(results)
+    assert (folder / "loss_curve.png").exists() and (folder / "model.keras").exists()
+
+
+def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):
+    assert main(["run", "fnn", "--quick", "--data", str(fer_folder), "--out", str(tmp_path)]) == 0
+    model = tmp_path / "fnn" / "model.keras"
+    evaluated = _cli("evaluate", str(model), "--data", str(fer_folder), cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    scores = json.loads(evaluated.stdout)
+    assert scores["n_samples"] == 70 and 0 <= scores["accuracy"] <= 1
+    image = tmp_path / "face.png"
+    Image.fromarray(np.full((100, 80, 3), 128, dtype=np.uint8)).save(image)
+    predicted = _cli("predict", str(model), str(image), cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    line = predicted.stdout.strip()
+    assert line.startswith(f"{image}: ") and line.split(": ")[1].split()[0] in EMOTIONS
+    assert sum(float(part.split()[-1]) for part in line.split("(")[1].rstrip(")").split(", ")) == pytest.approx(1, abs=0.02)
+
+
+def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
+    assert main(["run", "nope", "--quick", "--out", str(tmp_path)]) == 2
+    assert "unknown experiment 'nope'; known experiments: hog_svm, fnn" in capsys.readouterr().err
+    assert main(["data", str(tmp_path / "missing")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["data", str(tmp_path)]) == 2
+    assert "unrecognised FER2013 layout" in capsys.readouterr().err
+    assert main(["predict", str(tmp_path / "notes.txt"), "x.png"]) == 2
+    assert "unknown model format" in capsys.readouterr().err
+
+
+def test_benchmark_writes_a_report_with_seed_figures(tmp_path):
+    assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path)]) == 0
+    report = (tmp_path / "report.md").read_text()
+    assert "| hog_svm:" in report and "| fnn:" in report and "45.5%" in report and "synthetic" in report
+
+
+def test_make_experiment_returns_unfitted_estimators():
+    from sklearn.utils.validation import check_is_fitted
+    from sklearn.exceptions import NotFittedError
+
+    for name in DESCRIPTIONS:
+        with pytest.raises(NotFittedError):
+            check_is_fitted(make_experiment(name, quick=True))
