@@ -19,7 +19,7 @@ SEED_FIGURES = {
     "hog_svm": None,
     "fnn": 0.455,
     "cnn": 0.585,
-    "cnn_augmented": "0.577-0.603",
+    "cnn_augmented": "57.7-60.3%",
     "transfer": 0.409,
     "multitask": None,
     "modern": None,

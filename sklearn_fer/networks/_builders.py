@@ -77,6 +77,15 @@ def _compile(model, optimizer, *, label_smoothing=0.0, loss_weights=None):
     return model
 
 
+def _dense_head(x, n_classes, units, dropout, *, name="emotion", prefix="head"):
+    """Dense(units, relu) -> dropout -> softmax output ``name``: the seed's classifier head."""
+    keras = _keras()
+    x = keras.layers.Dense(units, activation="relu", name=f"{prefix}_dense")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name=f"{prefix}_dropout")(x)
+    return keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
+
+
 def build_fnn(
     input_shape,
     n_classes,
@@ -146,11 +155,7 @@ def build_cnn(
     if resize_to is not None:
         x = keras.layers.Resizing(*resize_to, name="resize")(x)
     x = conv_trunk(x, filters=filters, kernel_size=kernel_size, padding=padding, batch_norm=batch_norm, dropout=dropout)
-    x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.Dense(dense_units, activation="relu", name="head_dense")(x)
-    if dense_dropout:
-        x = keras.layers.Dropout(dense_dropout, name="head_dropout")(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
+    outputs = _dense_head(keras.layers.Flatten(name="flatten")(x), n_classes, dense_units, dense_dropout)
     model = keras.Model(inputs, outputs, name=name)
     return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
@@ -202,11 +207,7 @@ def build_transfer_cnn(
             layer.trainable = conv_index >= n_frozen
             conv_index += 1
         x = layer(x)
-    x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.Dense(dense_units, activation="relu", name="head_dense")(x)
-    if dense_dropout:
-        x = keras.layers.Dropout(dense_dropout, name="head_dropout")(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
+    outputs = _dense_head(keras.layers.Flatten(name="flatten")(x), n_classes, dense_units, dense_dropout)
     model = keras.Model(inputs, outputs, name="transfer_cnn")
     return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
@@ -235,12 +236,10 @@ def build_multitask_cnn(
     inputs, x = _stem(input_shape, mean, variance, augmentation)
     x = conv_trunk(x, filters=filters, kernel_size=kernel_size, batch_norm=batch_norm, dropout=dropout)
     x = keras.layers.Flatten(name="flatten")(x)
-    heads = {}
-    for head, size in (("emotion", n_classes), ("aux", n_aux_classes)):
-        h = keras.layers.Dense(dense_units, activation="relu", name=f"{head}_dense")(x)
-        if dense_dropout:
-            h = keras.layers.Dropout(dense_dropout, name=f"{head}_dropout")(h)
-        heads[head] = keras.layers.Dense(size, activation="softmax", name=head)(h)
+    heads = {
+        head: _dense_head(x, size, dense_units, dense_dropout, name=head, prefix=head)
+        for head, size in (("emotion", n_classes), ("aux", n_aux_classes))
+    }
     model = keras.Model(inputs, heads, name="multitask_cnn")
     return _compile(
         model,
