@@ -342,8 +342,7 @@ class FERNetworkClassifier(KerasClassifier):
         return self._forward(self.feature_encoder_.transform(X))
 
     def __getstate__(self):
-        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__.copy()
-        state = dict(state)
+        state = dict(super().__getstate__())  # a copy: the parent may hand back the live __dict__
         state.pop("_forward_fn", None)  # a traced tf.function cannot be pickled; rebuilt on demand
         return state
 

@@ -251,8 +251,7 @@ class ImageResizer(ClassNamePrefixFeaturesOutMixin, ImageShapeMixin, ImageTransf
         self._validate_params()
         if len(self.output_shape) != 2 or min(self.output_shape) < 1:
             raise ValueError(f"output_shape must be (h, w) with positive sizes, got {self.output_shape!r}")
-        X_flat, _ = self._check_input(X, reset=True)
-        self._fit_image_shape(X, X_flat)
+        super().fit(X)
         self._n_features_out = int(np.prod(self.output_shape))
         return self
 
