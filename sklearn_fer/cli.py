@@ -76,7 +76,14 @@ def cmd_run(args):
     from .experiments import markdown_row, run_experiment
 
     results = run_experiment(
-        args.experiment, data=args.data, out=args.out, quick=args.quick, aux_data=_aux_data(args), verbose=args.verbose, n_jobs=args.n_jobs
+        args.experiment,
+        data=args.data,
+        out=args.out,
+        quick=args.quick,
+        aux_data=_aux_data(args),
+        verbose=args.verbose,
+        n_jobs=args.n_jobs,
+        max_evals=args.max_evals,
     )
     print(markdown_row(results))
     print(f"outputs: {Path(args.out) / args.experiment}")
@@ -92,7 +99,16 @@ def cmd_benchmark(args):
     rows = []
     for name in names:
         print(f"[{len(rows) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
-        results = run_experiment(name, data=args.data, out=args.out, quick=args.quick, aux_data=_aux_data(args), verbose=args.verbose, n_jobs=args.n_jobs)
+        results = run_experiment(
+            name,
+            data=args.data,
+            out=args.out,
+            quick=args.quick,
+            aux_data=_aux_data(args),
+            verbose=args.verbose,
+            n_jobs=args.n_jobs,
+            max_evals=args.max_evals,
+        )
         rows.append(markdown_row(results))
         print(rows[-1], flush=True)
     source = args.data or "synthetic faces (embedded demo data; accuracies say nothing about real faces)"
@@ -152,7 +168,8 @@ def build_parser():
         sub.add_argument("--mnist", help="MNIST IDX folder for transfer / multi-task (default: bundled digits)")
         sub.add_argument("--out", default="sklearn-fer-output")
         sub.add_argument("--quick", action="store_true", help="tiny networks, 2 epochs")
-        sub.add_argument("--n-jobs", type=int, default=None)
+        sub.add_argument("--n-jobs", type=int, default=None, help="parallel HOG extraction and search candidates")
+        sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the seed's 25; 2 with --quick)")
         sub.add_argument("--verbose", type=int, default=0)
         sub.set_defaults(func=func)
 

@@ -17,8 +17,15 @@ from ._constants import EMOTIONS
 # The seed report's figures (its PrivateTest accuracy), shown beside ours.
 SEED_FIGURES = {
     "hog_svm": None,
+    "hog_fnn": None,
     "fnn": 0.455,
+    "fnn_hyperopt": 0.455,
     "cnn": 0.585,
+    "cnn_grid": 0.585,
+    "cnn_hyperopt": 0.585,
+    "cnn_standardized": "57.7-60.3%",
+    "cnn_zca": "57.7-60.3%",
+    "cnn_rotation": "57.7-60.3%",
     "cnn_augmented": "57.7-60.3%",
     "transfer": 0.409,
     "multitask": None,
@@ -27,13 +34,22 @@ SEED_FIGURES = {
 
 DESCRIPTIONS = {
     "hog_svm": "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + RBF SVC",
+    "hog_fnn": "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + feed-forward net",
     "fnn": "Feed-forward net 2304-1152-7",
+    "fnn_hyperopt": "Feed-forward net, seed hyperopt space (activation, dropout, optimizer), TPE",
     "cnn": "Seed CNN (32-32, 64-64, dense 512)",
+    "cnn_grid": "Seed CNN, grid dropout [0.1..0.5] x kernel [2, 3]",
+    "cnn_hyperopt": "Seed CNN, seed hyperopt space (kernel 1/3/5, dropout, optimizer), TPE",
+    "cnn_standardized": "Seed CNN on per-image standardised faces (fitted transformer)",
+    "cnn_zca": "Seed CNN on ZCA-whitened faces (fitted transformer)",
+    "cnn_rotation": "Seed CNN + in-fit random rotation (15 degrees)",
     "cnn_augmented": "Seed CNN + in-fit augmentation (flip, rotation, shift)",
     "transfer": "MNIST-pretrained CNN, new head, fine-tuned",
     "multitask": "Joint MNIST + FER multi-task CNN",
     "modern": "Modern VGG-style CNN (BN, aug, cosine LR, label smoothing, flip TTA)",
 }
+# --quick keeps the grid's corners so the smoke run stays short; the full run uses the seed's 10 points.
+QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [2, 3]}
 
 
 def _network_params(quick, random_state, verbose):
@@ -42,7 +58,20 @@ def _network_params(quick, random_state, verbose):
     return dict(epochs=30, early_stopping=True, random_state=random_state, verbose=verbose)
 
 
-def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose=0, n_jobs=None):
+def selection_split(random_state=0):
+    """The searches' model selection: one stratified 10% hold-out of Training (PublicTest stays unseen)."""
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    return StratifiedShuffleSplit(n_splits=1, test_size=0.1, random_state=random_state)
+
+
+def _hog(n_jobs):
+    from .features import HOGTransformer
+
+    return HOGTransformer(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), n_jobs=n_jobs)
+
+
+def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose=0, n_jobs=None, max_evals=None, trials_file=None):
     """The unfitted estimator of a named experiment.
 
     Parameters
@@ -54,29 +83,52 @@ def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose
     aux_data : tuple (X, y) or None
         Source / auxiliary data (MNIST) for "transfer" and "multitask";
         ``None`` uses scikit-learn's bundled digits.
+    n_jobs : int, default=None
+        Parallel HOG extraction / search candidates.
+    max_evals : int, default=None
+        Trials of the hyperopt experiments (default: the seed's 25; 2 when ``quick``).
+    trials_file : path, default=None
+        Where a hyperopt experiment keeps its trials (resumable).
 
     Returns
     -------
-    estimator : Pipeline or classifier
+    estimator : Pipeline, classifier, GridSearchCV or HyperoptSearchCV
     """
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    from .features import HOGTransformer
-
     if name not in DESCRIPTIONS:
         raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(DESCRIPTIONS)}")
     if name == "hog_svm":
-        hog = HOGTransformer(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), n_jobs=n_jobs)
-        return make_pipeline(hog, StandardScaler(), SVC(C=1.0))
+        return make_pipeline(_hog(n_jobs), StandardScaler(), SVC(C=1.0))
     from . import estimators
+    from .preprocessing import ImageStandardizer, ZCAWhitening
+    from .search import SEED_MAX_EVALS, seed_grid_search, seed_hyperopt_search
 
     params = _network_params(quick, random_state, verbose)
     small_cnn = dict(filters=(8, 16), dense_units=64) if quick else {}
+    fnn_units = (128,) if quick else (1152,)
+    search = dict(cv=selection_split(random_state), n_jobs=n_jobs)
+    hyperopt = dict(
+        max_evals=max_evals or (2 if quick else SEED_MAX_EVALS), trials_file=trials_file, random_state=random_state, verbose=int(verbose > 0)
+    )
     makers = {
-        "fnn": lambda: estimators.FNNClassifier(hidden_layer_sizes=(128,) if quick else (1152,), dropout=0.3, **params),
+        "hog_fnn": lambda: make_pipeline(
+            _hog(n_jobs), StandardScaler(), estimators.FNNClassifier(hidden_layer_sizes=fnn_units, dropout=0.5, image_shape=(1, -1), **params)
+        ),
+        "fnn": lambda: estimators.FNNClassifier(hidden_layer_sizes=fnn_units, dropout=0.3, **params),
+        "fnn_hyperopt": lambda: seed_hyperopt_search(
+            "fnn", estimators.FNNClassifier(hidden_layer_sizes=fnn_units, **params), **search, **hyperopt
+        ),
         "cnn": lambda: estimators.CNNClassifier(**small_cnn, **params),
+        "cnn_grid": lambda: seed_grid_search(
+            estimators.CNNClassifier(**small_cnn, **params), param_grid=QUICK_CNN_GRID if quick else None, **search
+        ),
+        "cnn_hyperopt": lambda: seed_hyperopt_search("cnn", estimators.CNNClassifier(**small_cnn, **params), **search, **hyperopt),
+        "cnn_standardized": lambda: make_pipeline(ImageStandardizer(mode="sample"), estimators.CNNClassifier(**small_cnn, **params)),
+        "cnn_zca": lambda: make_pipeline(ZCAWhitening(epsilon=0.1), estimators.CNNClassifier(**small_cnn, **params)),
+        "cnn_rotation": lambda: estimators.CNNClassifier(rotation=15, **small_cnn, **params),
         "cnn_augmented": lambda: estimators.CNNClassifier(flip=True, rotation=10, shift=0.1, **small_cnn, **params),
         "transfer": lambda: estimators.TransferCNNClassifier(
             source_data=aux_data, source_epochs=1 if quick else 3, fine_tune_epochs=1 if quick else 15, **small_cnn, **params
@@ -116,17 +168,25 @@ def _environment():
     return versions
 
 
-def _final_estimator(estimator):
+def _fitted_network(estimator):
+    """The fitted last step (the best one of a search), where ``history_`` lives."""
+    estimator = getattr(estimator, "best_estimator_", estimator)
     return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
 
 
-def run_experiment(name, *, data=None, out="sklearn-fer-output", quick=False, aux_data=None, random_state=0, verbose=0, n_jobs=None):
+def run_experiment(
+    name, *, data=None, out="sklearn-fer-output", quick=False, aux_data=None, random_state=0, verbose=0, n_jobs=None, max_evals=None
+):
     """Fit a named experiment on Training, score PublicTest, and write its outputs.
 
     Writes into ``out/<name>/``: ``results.json`` (shared metrics, parameters,
-    fit / predict times, environment), ``row.md`` (a Markdown table row),
-    ``confusion_matrix.png``, ``loss_curve.png`` (networks) and the fitted model
-    (``model.keras`` for networks, ``model.joblib`` otherwise).
+    best parameters of a search, fit / predict times, environment), ``row.md``
+    (a Markdown table row), ``confusion_matrix.png``, ``loss_curve.png``
+    (networks), ``search_results.csv`` (searches: one row per candidate) and
+    the fitted model (``model.keras`` for networks, ``model.joblib`` otherwise).
+    Hyperopt experiments keep their trials in ``trials.pkl`` (``trials-quick.pkl``
+    with ``quick``): running the same command again after an interruption
+    resumes the search; delete the file to start afresh.
 
     Returns
     -------
@@ -134,13 +194,17 @@ def run_experiment(name, *, data=None, out="sklearn-fer-output", quick=False, au
     """
     import joblib
     import matplotlib.pyplot as plt
+    import pandas as pd
 
     from .metrics import evaluate, plot_confusion_matrix, plot_history
 
-    estimator = make_experiment(name, quick=quick, aux_data=aux_data, random_state=random_state, verbose=verbose, n_jobs=n_jobs)
-    X_train, y_train, X_test, y_test, source = load_experiment_data(data, random_state=random_state, progress=verbose > 0)
     folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
+    trials_file = folder / ("trials-quick.pkl" if quick else "trials.pkl") if name in ("fnn_hyperopt", "cnn_hyperopt") else None
+    estimator = make_experiment(
+        name, quick=quick, aux_data=aux_data, random_state=random_state, verbose=verbose, n_jobs=n_jobs, max_evals=max_evals, trials_file=trials_file
+    )
+    X_train, y_train, X_test, y_test, source = load_experiment_data(data, random_state=random_state, progress=verbose > 0)
     start = time.time()
     results = evaluate(estimator, X_test, y_test, X_fit=X_train, y_fit=y_train)
     results.update(
@@ -154,18 +218,22 @@ def run_experiment(name, *, data=None, out="sklearn-fer-output", quick=False, au
         params={k: repr(v) for k, v in estimator.get_params(deep=False).items() if k != "steps"},
         environment=_environment(),
     )
-    final = _final_estimator(estimator)
+    if hasattr(estimator, "best_params_"):
+        results.update(best_params=estimator.best_params_, best_validation_score=estimator.best_score_)
+        pd.DataFrame(estimator.cv_results_).to_csv(folder / "search_results.csv", index=False)
     figure = plot_confusion_matrix(y_test, estimator.predict(X_test), title=f"{name}: PublicTest")
     figure.savefig(folder / "confusion_matrix.png", dpi=110)
     plt.close(figure)
-    if hasattr(final, "history_"):
-        results["history"] = dict(final.history_)
-        figure = plot_history(final.history_, title=f"{name}: training history")
+    network = _fitted_network(estimator)
+    if hasattr(network, "history_"):
+        results["history"] = dict(network.history_)
+        figure = plot_history(network.history_, title=f"{name}: training history")
         figure.savefig(folder / "loss_curve.png", dpi=110)
         plt.close(figure)
-        final.save(folder / "model.keras")
+    if hasattr(getattr(estimator, "best_estimator_", estimator), "save"):
+        network.save(folder / "model.keras")
     else:
-        joblib.dump(estimator, folder / "model.joblib")
+        joblib.dump(getattr(estimator, "best_estimator_", estimator), folder / "model.joblib")
     (folder / "results.json").write_text(json.dumps(results, indent=1, default=str))
     (folder / "row.md").write_text(markdown_row(results) + "\n")
     return results
@@ -185,8 +253,12 @@ MARKDOWN_HEADER = (
 
 def markdown_row(results):
     """One row of the benchmark table (seed figure beside ours)."""
+    chosen = ""
+    if results.get("best_params"):
+        shown = ", ".join(f"{k.split('__')[-1]}={v:.3g}" if isinstance(v, float) else f"{k.split('__')[-1]}={v}" for k, v in results["best_params"].items())
+        chosen = f" (selected: {shown})"
     return (
-        f"| {results['experiment']}: {results['description']} | {_percent(results['seed_figure'])} | "
+        f"| {results['experiment']}: {results['description']}{chosen} | {_percent(results['seed_figure'])} | "
         f"{_percent(results['accuracy'])} | {_percent(results['balanced_accuracy'])} | {_percent(results['f1_macro'])} | "
         f"{results['fit_time']:.0f} s | {results['wall_seconds'] / 60:.1f} min |"
     )

@@ -1,7 +1,10 @@
 """Small FER2013 files in every layout, written to a temporary folder."""
 
+import time
+
 import numpy as np
 from PIL import Image
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sklearn_fer import EMOTIONS
 
@@ -32,3 +35,23 @@ def write_image_folders(root, images, labels, usages, *, prefixes=True, suffix="
         name = f"{usage}_{i:05d}{suffix}" if prefixes else f"img_{i:05d}{suffix}"
         Image.fromarray(np.asarray(image, dtype=np.uint8)).save(folder / name)
     return root
+
+
+class SlowCentroidClassifier(ClassifierMixin, BaseEstimator):
+    """Nearest shrunken centroid that sleeps in ``fit``: a cheap, slow-enough trial for search tests."""
+
+    def __init__(self, shrink=0.0, delay=0.0):
+        self.shrink = shrink
+        self.delay = delay
+
+    def fit(self, X, y):
+        time.sleep(self.delay)
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        self.classes_ = np.unique(y)
+        overall = X.mean(axis=0)
+        self.centroids_ = np.stack([(1 - self.shrink) * X[y == c].mean(axis=0) + self.shrink * overall for c in self.classes_])
+        return self
+
+    def predict(self, X):
+        distances = ((np.asarray(X, dtype=float)[:, None, :] - self.centroids_[None]) ** 2).sum(axis=2)
+        return self.classes_[distances.argmin(axis=1)]

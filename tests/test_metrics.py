@@ -58,3 +58,16 @@ def test_plots_label_emotions(tmp_path):
     figure = plot_history(history)
     assert [line.get_label() for line in figure.axes[0].get_lines()] == ["loss", "val_loss"]
     assert (tmp_path / "cm.png").stat().st_size > 1000
+
+
+def test_shared_scorers_pickle_for_spawned_processes_and_still_score():
+    import pickle
+
+    from sklearn.dummy import DummyClassifier
+
+    from sklearn_fer.metrics import fer_scorers
+
+    X, y = np.zeros((6, 1)), np.array([0, 0, 0, 1, 1, 3])
+    model = DummyClassifier(strategy="most_frequent").fit(X, y)
+    scorers = pickle.loads(pickle.dumps(fer_scorers()))
+    assert scorers["recall_angry"](model, X, y) == 1.0 and scorers["recall_disgust"](model, X, y) == 0.0

@@ -18,14 +18,6 @@ LABELS = tuple(range(len(EMOTIONS)))
 SCALAR_METRICS = ("accuracy", "balanced_accuracy", "f1_macro") + tuple(f"recall_{e}" for e in EMOTIONS)
 
 
-def _class_recall(label):
-    def recall(y_true, y_pred):
-        return recall_score(y_true, y_pred, labels=[label], average="macro", zero_division=0.0)
-
-    recall.__name__ = f"recall_{EMOTIONS[label]}"
-    return recall
-
-
 def fer_scorers():
     """The shared scorers, as a dict for multi-metric searches.
 
@@ -43,7 +35,8 @@ def fer_scorers():
         "f1_macro": make_scorer(f1_score, average="macro", labels=list(LABELS), zero_division=0.0),
     }
     for label, emotion in enumerate(EMOTIONS):
-        scorers[f"recall_{emotion}"] = make_scorer(_class_recall(label))
+        # Keyword arguments rather than a closure keep the scorers picklable (spawned trials, Dask).
+        scorers[f"recall_{emotion}"] = make_scorer(recall_score, labels=[label], average="macro", zero_division=0.0)
     return scorers
 
 

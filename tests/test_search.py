@@ -1,0 +1,294 @@
+"""Searches: hpsklearn components, the seed presets, the resumable HyperoptSearchCV, Dask."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hyperopt import hp
+from hyperopt.pyll.stochastic import sample
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+from _fixtures import SlowCentroidClassifier
+from sklearn_fer.datasets import official_split
+from sklearn_fer.search import (
+    SEED_CNN_GRID,
+    HyperoptSearchCV,
+    cnn_classifier,
+    fnn_classifier,
+    hog_transformer,
+    image_standardizer,
+    modern_cnn_classifier,
+    multitask_cnn_classifier,
+    pixel_scaler,
+    seed_component,
+    seed_grid_search,
+    seed_hyperopt_search,
+    seed_space,
+    spawned_trials,
+    transfer_cnn_classifier,
+    zca_whitening,
+)
+
+TESTS = Path(__file__).parent
+TINY_CNN = dict(filters=(4, 8), dense_units=16, epochs=1, batch_size=32, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def small_faces():
+    from sklearn_fer.datasets import make_synthetic_faces
+
+    return make_synthetic_faces(210, random_state=3)
+
+
+# -- components ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "component, class_name",
+    [
+        (fnn_classifier, "FNNClassifier"),
+        (cnn_classifier, "CNNClassifier"),
+        (transfer_cnn_classifier, "TransferCNNClassifier"),
+        (multitask_cnn_classifier, "MultiTaskCNNClassifier"),
+        (modern_cnn_classifier, "ModernCNNClassifier"),
+        (hog_transformer, "HOGTransformer"),
+        (pixel_scaler, "PixelScaler"),
+        (image_standardizer, "ImageStandardizer"),
+        (zca_whitening, "ZCAWhitening"),
+    ],
+)
+def test_components_draw_unfitted_estimators_that_vary(component, class_name):
+    drawn = [sample(component("c"), rng=np.random.default_rng(seed)) for seed in range(6)]
+    assert all(type(e).__name__ == class_name for e in drawn)
+    assert len({repr(sorted(e.get_params().items())) for e in drawn}) > 1, "the default space should vary something"
+    labels = {str(node.arg["label"].obj) for node in _hyperparameters(component("c"))}
+    assert labels and all(label.startswith("c.") for label in labels)
+
+
+def _hyperparameters(node):
+    from hyperopt.pyll import dfs
+
+    return [n for n in dfs(node) if n.name == "hyperopt_param"]
+
+
+def test_fixed_arguments_override_the_default_distributions():
+    node = cnn_classifier("cnn", kernel_size=5, epochs=3, dropout=hp.uniform("mine", 0.2, 0.21))
+    labels = {str(n.arg["label"].obj) for n in _hyperparameters(node)}
+    assert "cnn.kernel_size" not in labels and "mine" in labels and "cnn.dropout" not in labels
+    for seed in range(4):
+        cnn = sample(node, rng=np.random.default_rng(seed))
+        assert cnn.kernel_size == 5 and cnn.epochs == 3 and 0.2 <= cnn.dropout <= 0.21
+
+
+def test_components_reject_unknown_parameters():
+    with pytest.raises(ValueError, match=r"CNNClassifier has no parameter\(s\) \['kernel'\]"):
+        cnn_classifier("cnn", kernel=3)
+
+
+def test_importing_search_does_not_import_tensorflow():
+    code = "import sys, sklearn_fer.search; print('tensorflow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+# -- seed presets ------------------------------------------------------------------------------------
+
+
+def test_seed_spaces_hold_the_seed_values():
+    draws = [sample(seed_space("cnn"), rng=np.random.default_rng(s)) for s in range(40)]
+    assert {d["kernel_size"] for d in draws} == {1, 3, 5}
+    assert {d["optimizer"] for d in draws} == {"adam", "sgd"}
+    assert all(0.1 <= d["dropout"] <= 0.35 for d in draws)
+    draws = [sample(seed_space("fnn", step="net"), rng=np.random.default_rng(s)) for s in range(40)]
+    assert {d["net__activation"] for d in draws} == {"relu", "sigmoid", "tanh"}
+    assert all(0.1 <= d["net__dropout"] <= 0.5 for d in draws)
+    with pytest.raises(ValueError, match="no seed space for 'svm'"):
+        seed_space("svm")
+
+
+def test_seed_presets_are_configured_like_the_seed():
+    search = seed_hyperopt_search("cnn")
+    assert search.max_evals == 25 and search.algo == "tpe" and type(search.estimator).__name__ == "CNNClassifier"
+    grid = seed_grid_search()
+    assert grid.param_grid == SEED_CNN_GRID == {"dropout": [0.1, 0.2, 0.3, 0.4, 0.5], "kernel_size": [2, 3]}
+    assert grid.refit == "accuracy" and {"accuracy", "balanced_accuracy", "f1_macro"} <= set(grid.scoring)
+    node = seed_component("cnn", "seed", epochs=2)
+    assert {str(n.arg["label"].obj) for n in _hyperparameters(node)} == {"seed.kernel_size", "seed.dropout", "seed.optimizer"}
+
+
+def test_seed_grid_on_the_official_split_refits_on_the_chosen_metric(small_faces):
+    from sklearn_fer.estimators import CNNClassifier
+
+    usage = np.where(np.arange(len(small_faces.target)) < 150, "Training", "PublicTest")
+    search = seed_grid_search(
+        CNNClassifier(**TINY_CNN), param_grid={"dropout": [0.1, 0.5], "kernel_size": [2, 3]}, cv=official_split(usage), refit="balanced_accuracy"
+    )
+    search.fit(small_faces.data, small_faces.target)
+    results = search.cv_results_
+    assert len(results["params"]) == 4 and "mean_test_f1_macro" in results and "mean_test_recall_disgust" in results
+    assert search.best_index_ == int(np.argmin(results["rank_test_balanced_accuracy"]))
+    assert search.best_estimator_.dropout == search.best_params_["dropout"]
+    assert search.predict(small_faces.data[:5]).shape == (5,)
+
+
+def test_integer_cv_of_a_search_over_a_network_is_stratified():
+    from sklearn.model_selection import check_cv
+
+    search = seed_grid_search(cv=5)
+    assert isinstance(check_cv(search.cv, np.arange(20) % 2, classifier=True), StratifiedKFold)
+    from sklearn.base import is_classifier
+
+    assert is_classifier(search.estimator) and is_classifier(HyperoptSearchCV(search.estimator, seed_space("cnn")))
+
+
+# -- HyperoptSearchCV ------------------------------------------------------------------------------------
+
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return X[:300], y[:300] % 7
+
+
+def test_hyperopt_search_reports_real_values_not_choice_indices():
+    X, y = _digits()
+    space = {"shrink": hp.choice("shrink", [0.0, 0.5, 0.9, 0.99])}
+    search = HyperoptSearchCV(SlowCentroidClassifier(), space, max_evals=6, cv=3, random_state=0, verbose=0).fit(X, y)
+    table = pd.DataFrame(search.cv_results_)
+    assert len(table) == 6 and set(table["param_shrink"]) <= {0.0, 0.5, 0.9, 0.99}
+    assert search.best_params_["shrink"] in (0.0, 0.5, 0.9, 0.99)
+    assert search.best_params_ == table["params"][search.best_index_]
+    assert search.best_score_ == pytest.approx(table["mean_test_accuracy"].max())
+    assert table["rank_test_accuracy"][search.best_index_] == 1
+    assert search.best_estimator_.shrink == search.best_params_["shrink"]
+    assert search.score(X, y) == pytest.approx(np.mean(search.predict(X) == y))
+    assert {"split2_test_f1_macro", "mean_fit_time", "trial_status"} <= set(table.columns)
+
+
+def test_hyperopt_search_validates_its_parameters():
+    X, y = _digits()
+    with pytest.raises(ValueError, match=r"does not have"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrinkage": hp.uniform("s", 0, 1)}, verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"refit='auc' is not a scoring metric"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, refit="auc", verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"trial_process='fork'"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, trial_process="fork", verbose=0).fit(X, y)
+
+
+def test_trials_file_of_another_search_is_refused(tmp_path):
+    X, y = _digits()
+    path = tmp_path / "trials.pkl"
+    HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, max_evals=1, trials_file=path, verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"holds a search over \['shrink'\], not over \['delay'\]"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"delay": hp.uniform("d", 0, 0.01)}, max_evals=2, trials_file=path, verbose=0).fit(X, y)
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="not a readable sklearn-fer trials file"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, trials_file=path, verbose=0).fit(X, y)
+
+
+INTERRUPTED_SEARCH = """
+import sys
+from hyperopt import hp
+from _fixtures import SlowCentroidClassifier
+from sklearn.datasets import load_digits
+from sklearn_fer.search import HyperoptSearchCV
+
+X, y = load_digits(return_X_y=True)
+search = HyperoptSearchCV(SlowCentroidClassifier(delay={delay}), {{"shrink": hp.uniform("shrink", 0, 1)}},
+                          max_evals=8, cv=2, random_state=7, trials_file=sys.argv[1], verbose=0)
+search.fit(X[:300], y[:300] % 7)
+"""
+
+
+def _saved_trials(path):
+    try:
+        with open(path, "rb") as stream:
+            return pickle.load(stream)["trials"].trials
+    except FileNotFoundError:
+        return []
+
+
+def test_an_interrupted_search_resumes_where_it_stopped(tmp_path):
+    trials_file = tmp_path / "trials.pkl"
+    script = tmp_path / "search.py"
+    script.write_text(textwrap.dedent(INTERRUPTED_SEARCH.format(delay=0.4)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, str(script), str(trials_file)], env=env)
+    deadline = time.time() + 120
+    while len(_saved_trials(trials_file)) < 3 and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # a hard interruption: nothing gets to clean up
+    process.wait()
+    done_before = len(_saved_trials(trials_file))
+    assert 3 <= done_before < 8, f"the search should have been interrupted midway, it had {done_before} trials"
+
+    X, y = _digits()
+    space = {"shrink": hp.uniform("shrink", 0, 1)}
+    resumed = HyperoptSearchCV(
+        SlowCentroidClassifier(delay=0.4), space, max_evals=8, cv=2, random_state=7, trials_file=trials_file, verbose=0
+    ).fit(X, y)
+    assert resumed.n_resumed_trials_ == done_before and len(resumed.trials_.trials) == 8
+    uninterrupted = HyperoptSearchCV(SlowCentroidClassifier(delay=0.0), space, max_evals=8, cv=2, random_state=7, verbose=0).fit(X, y)
+    resumed_values = [p["shrink"] for p in resumed.cv_results_["params"]]
+    assert resumed_values == pytest.approx([p["shrink"] for p in uninterrupted.cv_results_["params"]])
+    assert len(_saved_trials(trials_file)) == 8
+
+
+def test_hyperopt_search_of_a_keras_cnn_in_a_spawned_process(small_faces):
+    from sklearn_fer.estimators import CNNClassifier
+
+    search = HyperoptSearchCV(
+        CNNClassifier(**TINY_CNN), seed_space("cnn"), max_evals=2, cv=2, trial_process="spawn", random_state=0, verbose=0
+    )
+    search.fit(small_faces.data, small_faces.target)
+    assert search.best_params_["kernel_size"] in (1, 3, 5) and search.best_params_["optimizer"] in ("adam", "sgd")
+    assert (search.cv_results_["trial_status"] == "ok").all()
+    assert search.best_estimator_.kernel_size == search.best_params_["kernel_size"]
+    assert search.predict_proba(small_faces.data[:4]).shape == (4, 7)
+
+
+def test_hpsklearn_estimator_with_our_components_runs_keras_trials_safely(small_faces):
+    from hpsklearn import HyperoptEstimator
+
+    search = HyperoptEstimator(
+        classifier=seed_component("cnn", "cnn", **TINY_CNN), preprocessing=[pixel_scaler("scale")], max_evals=2, trial_timeout=300, seed=0
+    )
+    with spawned_trials():
+        search.fit(small_faces.data, small_faces.target)
+    assert all(t["result"]["status"] == "ok" for t in search.trials.trials)
+    best = search.best_model()
+    assert type(best["learner"]).__name__ == "CNNClassifier" and best["learner"].kernel_size in (1, 3, 5)
+    assert 0.0 <= search.score(small_faces.data, small_faces.target) <= 1.0
+
+
+# -- Dask ------------------------------------------------------------------------------------------------
+
+
+def test_grid_search_runs_on_a_dask_local_cluster(small_faces):
+    import joblib
+    from distributed import Client, LocalCluster, get_task_stream
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_fer.estimators import FNNClassifier
+    from sklearn_fer.preprocessing import PixelScaler
+
+    pipeline = make_pipeline(PixelScaler(), FNNClassifier(hidden_layer_sizes=(16,), epochs=1, random_state=0))
+    grid = {"fnnclassifier__dropout": [0.0, 0.5]}
+    X, y = small_faces.data, small_faces.target
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        with get_task_stream(client) as tasks, joblib.parallel_backend("dask"):
+            on_dask = GridSearchCV(pipeline, grid, cv=2, n_jobs=-1).fit(X, y)
+        workers = set(client.scheduler_info()["workers"])
+    assert len(tasks.data) >= 4, "the 4 fits should have run as Dask tasks"
+    assert {task["worker"] for task in tasks.data} <= workers
+    local = GridSearchCV(pipeline, grid, cv=2).fit(X, y)
+    np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"])
