@@ -90,7 +90,7 @@ def cmd_run(args):
 
 
 def cmd_benchmark(args):
-    from .experiments import DESCRIPTIONS, MARKDOWN_HEADER, markdown_row, run_experiment
+    from .experiments import DESCRIPTIONS, MARKDOWN_HEADER, finished_results, markdown_row, run_experiment
 
     names = args.experiments.split(",") if args.experiments else list(DESCRIPTIONS)
     for name in names:
@@ -99,6 +99,11 @@ def cmd_benchmark(args):
     rows = []
     for name in names:
         print(f"[{len(rows) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
+        results = finished_results(name, out=args.out, data=args.data, quick=args.quick) if args.resume else None
+        if results is not None:
+            rows.append(markdown_row(results))
+            print(f"{rows[-1]}  (finished earlier: {Path(args.out) / name / 'results.json'})", flush=True)
+            continue
         results = run_experiment(
             name,
             data=args.data,
@@ -164,6 +169,9 @@ def build_parser():
             sub.add_argument("experiment", help="experiment name (an unknown name lists the known ones)")
         else:
             sub.add_argument("--experiments", help="comma-separated subset of the experiments")
+            sub.add_argument(
+                "--resume", action="store_true", help="reuse rows already finished in --out (same data and mode) instead of rerunning them"
+            )
         sub.add_argument("--data", help="FER2013 path; default: embedded synthetic faces")
         sub.add_argument("--mnist", help="MNIST IDX folder for transfer / multi-task (default: bundled digits)")
         sub.add_argument("--out", default="sklearn-fer-output")

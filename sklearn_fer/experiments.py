@@ -139,6 +139,9 @@ def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose
     return makers[name]()
 
 
+SYNTHETIC_SOURCE = "synthetic faces (embedded demo data)"
+
+
 def load_experiment_data(data=None, *, n_synthetic=1400, random_state=0, progress=True):
     """``(X_train, y_train, X_test, y_test, source)``: FER2013 Training / PublicTest, or synthetic faces."""
     from .datasets import load_fer2013, make_synthetic_faces
@@ -146,7 +149,7 @@ def load_experiment_data(data=None, *, n_synthetic=1400, random_state=0, progres
     if data is None:
         faces = make_synthetic_faces(n_synthetic, random_state=random_state)
         split = int(0.8 * n_synthetic)
-        return faces.data[:split], faces.target[:split], faces.data[split:], faces.target[split:], "synthetic faces (embedded demo data)"
+        return faces.data[:split], faces.target[:split], faces.data[split:], faces.target[split:], SYNTHETIC_SOURCE
     fer = load_fer2013(data, usage=["Training", "PublicTest"], progress=progress)
     train, test = fer.usage == "Training", fer.usage == "PublicTest"
     if not train.any() or not test.any():
@@ -220,6 +223,8 @@ def run_experiment(
     )
     if hasattr(estimator, "best_params_"):
         results.update(best_params=estimator.best_params_, best_validation_score=estimator.best_score_)
+        if hasattr(estimator, "n_resumed_trials_"):
+            results["n_resumed_trials"] = estimator.n_resumed_trials_
         pd.DataFrame(estimator.cv_results_).to_csv(folder / "search_results.csv", index=False)
     figure = plot_confusion_matrix(y_test, estimator.predict(X_test), title=f"{name}: PublicTest")
     figure.savefig(folder / "confusion_matrix.png", dpi=110)
@@ -237,6 +242,19 @@ def run_experiment(
     (folder / "results.json").write_text(json.dumps(results, indent=1, default=str))
     (folder / "row.md").write_text(markdown_row(results) + "\n")
     return results
+
+
+def finished_results(name, *, out, data=None, quick=False):
+    """The ``results.json`` of an earlier run of ``name`` on the same data and mode, or ``None``.
+
+    Lets ``sklearn-fer benchmark --resume`` build a long table across interruptions.
+    """
+    path = Path(out) / name / "results.json"
+    if not path.is_file():
+        return None
+    results = json.loads(path.read_text())
+    source = SYNTHETIC_SOURCE if data is None else str(data)
+    return results if results.get("data") == source and results.get("quick") == quick else None
 
 
 def _percent(value):

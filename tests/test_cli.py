@@ -106,3 +106,26 @@ def test_make_experiment_returns_unfitted_estimators():
     for name in DESCRIPTIONS:
         with pytest.raises(NotFittedError):
             check_is_fitted(make_experiment(name, quick=True))
+
+
+def test_a_hyperopt_experiment_run_again_resumes_its_trials(tmp_path):
+    assert main(["run", "fnn_hyperopt", "--quick", "--max-evals", "1", "--out", str(tmp_path)]) == 0
+    assert main(["run", "fnn_hyperopt", "--quick", "--max-evals", "3", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "fnn_hyperopt"
+    results = json.loads((folder / "results.json").read_text())
+    assert results["n_resumed_trials"] == 1 and set(results["best_params"]) == {"activation", "dropout", "optimizer"}
+    table = (folder / "search_results.csv").read_text().splitlines()
+    assert len(table) == 1 + 3
+    assert "(selected: activation=" in (folder / "row.md").read_text()
+
+
+def test_benchmark_resume_reuses_finished_rows_only(tmp_path, capsys):
+    assert main(["benchmark", "--quick", "--experiments", "hog_svm", "--out", str(tmp_path)]) == 0
+    first = (tmp_path / "hog_svm" / "results.json").read_text()
+    capsys.readouterr()
+    assert main(["benchmark", "--quick", "--resume", "--experiments", "hog_svm,fnn", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "finished earlier" in printed and printed.count("finished earlier") == 1
+    assert (tmp_path / "hog_svm" / "results.json").read_text() == first
+    report = (tmp_path / "report.md").read_text()
+    assert "| hog_svm:" in report and "| fnn:" in report
