@@ -72,11 +72,11 @@ def _aux_data(args):
     return load_mnist(args.mnist, return_X_y=True)
 
 
-def cmd_run(args):
-    from .experiments import markdown_row, run_experiment
+def _run_experiment(args, name):
+    from .experiments import run_experiment
 
-    results = run_experiment(
-        args.experiment,
+    return run_experiment(
+        name,
         data=args.data,
         out=args.out,
         quick=args.quick,
@@ -85,12 +85,18 @@ def cmd_run(args):
         n_jobs=args.n_jobs,
         max_evals=args.max_evals,
     )
+
+
+def cmd_run(args):
+    from .experiments import markdown_row
+
+    results = _run_experiment(args, args.experiment)
     print(markdown_row(results))
     print(f"outputs: {Path(args.out) / args.experiment}")
 
 
 def cmd_benchmark(args):
-    from .experiments import DESCRIPTIONS, MARKDOWN_HEADER, finished_results, markdown_row, run_experiment
+    from .experiments import DESCRIPTIONS, MARKDOWN_HEADER, finished_results, markdown_row
 
     names = args.experiments.split(",") if args.experiments else list(DESCRIPTIONS)
     for name in names:
@@ -104,16 +110,7 @@ def cmd_benchmark(args):
             rows.append(markdown_row(results))
             print(f"{rows[-1]}  (finished earlier: {Path(args.out) / name / 'results.json'})", flush=True)
             continue
-        results = run_experiment(
-            name,
-            data=args.data,
-            out=args.out,
-            quick=args.quick,
-            aux_data=_aux_data(args),
-            verbose=args.verbose,
-            n_jobs=args.n_jobs,
-            max_evals=args.max_evals,
-        )
+        results = _run_experiment(args, name)
         rows.append(markdown_row(results))
         print(rows[-1], flush=True)
     source = args.data or "synthetic faces (embedded demo data; accuracies say nothing about real faces)"

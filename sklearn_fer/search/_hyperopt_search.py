@@ -195,7 +195,7 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"refit=True with multi-metric scoring: name the selection metric, one of {sorted(scorers)}")
         return next(iter(scorers))
 
-    def _validate_params(self):
+    def _check_search_params(self):
         if not isinstance(self.space, dict) or not self.space:
             raise ValueError(f"space must be a non-empty dict of parameter name -> hyperopt expression, got {self.space!r}")
         known = self.estimator.get_params(deep=True)
@@ -306,7 +306,7 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         """
         from hyperopt import STATUS_OK
 
-        self._validate_params()
+        self._check_search_params()
         scorers, self.multimetric_ = self._scorers()
         metric = self._selection_metric(scorers, self.multimetric_)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
