@@ -292,3 +292,15 @@ def test_grid_search_runs_on_a_dask_local_cluster(small_faces):
     assert {task["worker"] for task in tasks.data} <= workers
     local = GridSearchCV(pipeline, grid, cv=2).fit(X, y)
     np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"])
+
+
+def test_hyperopt_search_clones_and_pickles():
+    from sklearn.base import clone
+
+    X, y = _digits()
+    search = HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("shrink", 0, 1)}, max_evals=2, cv=2, random_state=0, verbose=0)
+    copy = clone(search)
+    assert copy.get_params()["max_evals"] == 2 and set(copy.space) == {"shrink"}
+    fitted = pickle.loads(pickle.dumps(copy.fit(X, y)))
+    np.testing.assert_array_equal(fitted.predict(X), copy.predict(X))
+    assert fitted.best_params_ == copy.best_params_
