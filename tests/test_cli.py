@@ -55,7 +55,8 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert (folder / "row.md").read_text().startswith("| hog_svm")
 
 
-@pytest.mark.parametrize("name", [n for n in DESCRIPTIONS if n != "hog_svm"])
+# hog_svm and fnn_hyperopt run end to end in their own tests below.
+@pytest.mark.parametrize("name", [n for n in DESCRIPTIONS if n not in ("hog_svm", "fnn_hyperopt")])
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
     folder = tmp_path / name
@@ -120,6 +121,7 @@ def test_a_hyperopt_experiment_run_again_resumes_its_trials(tmp_path):
     table = (folder / "search_results.csv").read_text().splitlines()
     assert len(table) == 1 + 3
     assert "(selected: activation=" in (folder / "row.md").read_text()
+    assert (folder / "loss_curve.png").exists() and (folder / "model.keras").exists() and (folder / "confusion_matrix.png").exists()
 
 
 def test_benchmark_resume_reuses_finished_rows_only(tmp_path, capsys):
