@@ -207,6 +207,20 @@ def test_hyperopt_search_clones_and_pickles():
     assert fitted.best_params_ == copy.best_params_
 
 
+def test_failed_trials_rank_last_and_all_failed_is_an_error():
+    X, y = _digits()
+    space = {"shrink": hp.choice("shrink", [0.0, "not a number"])}
+    search = HyperoptSearchCV(SlowCentroidClassifier(), space, max_evals=6, cv=2, random_state=1, verbose=0).fit(X, y)
+    table = pd.DataFrame(search.cv_results_)
+    failed = table["param_shrink"] == "not a number"
+    assert failed.any() and (~failed).any(), "the draw should hold both values"
+    assert (table["trial_status"][failed] == "fail").all() and (table["trial_status"][~failed] == "ok").all()
+    assert table["rank_test_accuracy"][failed].min() > table["rank_test_accuracy"][~failed].max()
+    assert search.best_params_ == {"shrink": 0.0}
+    with pytest.raises(ValueError, match="all 2 hyperopt trials failed; the last one with: All the 2 fits failed"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.choice("s", ["x"])}, max_evals=2, cv=2, verbose=0).fit(X, y)
+
+
 INTERRUPTED_SEARCH = """
 import sys
 from hyperopt import hp

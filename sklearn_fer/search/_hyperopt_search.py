@@ -243,10 +243,19 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
 
             estimator = clone(self.estimator).set_params(**params)
             arguments = (estimator, X, y, cv, scorers, self.n_jobs, self.error_score, fit_params)
-            if pool is None:
-                scores = _cross_validate_trial(*arguments)
-            else:
-                scores = pool.submit(_cross_validate_trial, *arguments).result()
+            error = None
+            try:
+                if pool is None:
+                    scores = _cross_validate_trial(*arguments)
+                else:
+                    scores = pool.submit(_cross_validate_trial, *arguments).result()
+            except ValueError as raised:
+                # scikit-learn raises when every fold of a candidate failed, whatever error_score says;
+                # that makes this one trial a failure, not the whole search.
+                if self.error_score == "raise":
+                    raise
+                error = str(raised).strip()
+                scores = self._failed_scores(cv.get_n_splits(X, y), scorers)
             folds = {key: np.asarray(value, dtype=float).tolist() for key, value in scores.items()}
             mean = float(np.mean(folds[f"test_{metric}"]))
             ok = np.isfinite(mean)
@@ -255,9 +264,15 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
                 "loss": -mean if ok else None,
                 "folds": folds,
                 "params": params,
+                "error": error,
             }
 
         return evaluate
+
+    @staticmethod
+    def _failed_scores(n_splits, scorers):
+        nan = [np.nan] * n_splits
+        return {"fit_time": nan, "score_time": nan, **{f"test_{metric}": nan for metric in scorers}}
 
     @contextlib.contextmanager
     def _trial_pool(self):
@@ -280,10 +295,13 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
                 # A per-trial generator keyed on (seed, trial number) is what makes a resumed
                 # search propose the same candidates as an uninterrupted one.
                 rstate = np.random.default_rng([state["seed"], len(trials.trials)])
-                hyperopt.fmin(
-                    objective, self.space, algo=suggest, max_evals=len(trials.trials) + 1, trials=trials,
-                    rstate=rstate, show_progressbar=False, return_argmin=False,
-                )
+                try:
+                    hyperopt.fmin(
+                        objective, self.space, algo=suggest, max_evals=len(trials.trials) + 1, trials=trials,
+                        rstate=rstate, show_progressbar=False, return_argmin=False,
+                    )
+                except hyperopt.exceptions.AllTrialsFailed:
+                    pass  # fmin's closing argmin finds no success yet; the failed trial is recorded all the same
                 self._save_trials(state)
                 progress.update(1)
                 losses = [loss for loss in trials.losses() if loss is not None]
@@ -318,7 +336,11 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scorer_ = scorers
         self.cv_results_ = self._results_table(self.trials_, scorers)
         if not any(trial["result"]["status"] == STATUS_OK for trial in self.trials_.trials):
-            raise ValueError(f"all {len(self.trials_.trials)} hyperopt trials failed (score NaN); see cv_results_ and error_score='raise'")
+            last_error = self.trials_.trials[-1]["result"].get("error") or "score NaN"
+            raise ValueError(
+                f"all {len(self.trials_.trials)} hyperopt trials failed; the last one with: {last_error[:500]} "
+                "(error_score='raise' shows the original exception)"
+            )
         self.best_index_ = int(np.nanargmax(self.cv_results_[f"mean_test_{metric}"]))
         self.best_params_ = self._best_params()
         self.best_score_ = float(self.cv_results_[f"mean_test_{metric}"][self.best_index_])
@@ -355,7 +377,8 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
                 results[f"split{k}_test_{metric}"] = folds[:, k]
             mean = folds.mean(axis=1)
             results[f"mean_test_{metric}"], results[f"std_test_{metric}"] = mean, folds.std(axis=1)
-            ranks = rankdata(np.where(np.isnan(mean), -np.inf, -mean), method="min").astype(np.int32)
+            # Failed trials (NaN) rank last.
+            ranks = rankdata(np.where(np.isnan(mean), np.inf, -mean), method="min").astype(np.int32)
             results[f"rank_test_{metric}"] = ranks
         return results
 
