@@ -328,6 +328,9 @@ class FERNetworkClassifier(KerasClassifier):
         self._forward_fn = tf.function(
             lambda x: self._inference_output(model(x, training=False)), input_signature=[spec], autograph=False
         )
+        # TensorFlow counts traces per source line, so every fitted estimator's one trace looks like
+        # "retracing" of a single function and floods the log with warnings; each traces only once.
+        self._forward_fn._omit_frequent_tracing_warning = True
         return self._forward_fn
 
     def _forward(self, X):
