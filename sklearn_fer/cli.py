@@ -175,7 +175,9 @@ def build_parser():
         sub.add_argument("--quick", action="store_true", help="tiny networks, 2 epochs")
         sub.add_argument("--n-jobs", type=int, default=None, help="parallel HOG extraction and search candidates")
         sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the seed's 25; 2 with --quick)")
-        sub.add_argument("--verbose", type=int, default=0)
+        sub.add_argument(
+            "--verbose", type=int, default=1, help="0: quiet; 1: loading bar, one line per epoch, search progress (default); 2: Keras bars"
+        )
         sub.set_defaults(func=func)
 
     evaluate = commands.add_parser("evaluate", help="score a saved model on a FER2013 split")

@@ -53,6 +53,7 @@ QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [3]}
 
 
 def _network_params(quick, random_state, verbose):
+    verbose = 2 if verbose == 1 else verbose  # level 1: one Keras line per epoch; 2 and up: Keras progress bars
     if quick:
         return dict(epochs=2, batch_size=32, random_state=random_state, verbose=verbose)
     return dict(epochs=30, early_stopping=True, random_state=random_state, verbose=verbose)
@@ -83,6 +84,8 @@ def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose
     aux_data : tuple (X, y) or None
         Source / auxiliary data (MNIST) for "transfer" and "multitask";
         ``None`` uses scikit-learn's bundled digits.
+    verbose : int, default=0
+        0: silent; 1: one line per epoch, search progress bars; 2 and up: Keras progress bars too.
     n_jobs : int, default=None
         Parallel HOG extraction / search candidates.
     max_evals : int, default=None
@@ -110,6 +113,7 @@ def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose
     small_cnn = dict(filters=(8, 16), dense_units=64) if quick else {}
     fnn_units = (128,) if quick else (1152,)
     search = dict(cv=selection_split(random_state), n_jobs=n_jobs)
+    grid_verbose = dict(verbose=min(verbose, 1))
     hyperopt = dict(
         max_evals=max_evals or (2 if quick else SEED_MAX_EVALS), trials_file=trials_file, random_state=random_state, verbose=int(verbose > 0)
     )
@@ -123,7 +127,7 @@ def make_experiment(name, *, quick=False, aux_data=None, random_state=0, verbose
         ),
         "cnn": lambda: estimators.CNNClassifier(**small_cnn, **params),
         "cnn_grid": lambda: seed_grid_search(
-            estimators.CNNClassifier(**small_cnn, **params), param_grid=QUICK_CNN_GRID if quick else None, **search
+            estimators.CNNClassifier(**small_cnn, **params), param_grid=QUICK_CNN_GRID if quick else None, **search, **grid_verbose
         ),
         "cnn_hyperopt": lambda: seed_hyperopt_search("cnn", estimators.CNNClassifier(**small_cnn, **params), **search, **hyperopt),
         "cnn_standardized": lambda: make_pipeline(ImageStandardizer(mode="sample"), estimators.CNNClassifier(**small_cnn, **params)),
