@@ -162,6 +162,8 @@ def test_multitask_reports_categorical_accuracy_per_head(data, rng):
     estimator = TINY["multitask"](aux_data=aux, epochs=2, random_state=0).fit(X, y)
     assert {"emotion_accuracy", "aux_accuracy"} <= set(estimator.history_)
     assert estimator.n_aux_classes_ == 10
+    stopped = TINY["multitask"](aux_data=aux, epochs=2, early_stopping=True, random_state=0).fit(X, y)
+    assert "val_emotion_accuracy" in stopped.history_ and not any(k.startswith("val_aux_") for k in stopped.history_)
     images = estimator.feature_encoder_.transform(X_test)
     one_hot = estimator.target_encoder_.transform(y_test)
     targets = {"emotion": one_hot, "aux": np.zeros((len(X_test), 10), np.float32)}

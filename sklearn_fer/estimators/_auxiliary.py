@@ -331,6 +331,12 @@ class MultiTaskCNNClassifier(CNNClassifier):
     def _inference_output(self, outputs):
         return outputs["emotion"]
 
+    def _record_history(self, history, *, append):
+        # The inner validation split holds FER faces only: its auxiliary-head "metrics" are
+        # averages over zero weights (reported as 0.0), so they are left out rather than shown.
+        history = {key: values for key, values in history.items() if not key.startswith("val_aux_")}
+        super()._record_history(history, append=append)
+
     def _add_auxiliary_task(self, train, validation):
         X_aux, y_aux, _ = self._aux_arrays()
         X, y, weights = train
