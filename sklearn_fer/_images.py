@@ -68,39 +68,18 @@ class ImageTransformerMixin(TransformerMixin, BaseEstimator):
     array together with the layout needed to give the result its shape back.
     """
 
-    def _check_input(self, X, *, reset, dtype=(np.float64, np.float32)):
+    # Pixels are made float unless a transformer keeps integer input (HOG, LBP: "numeric").
+    _input_dtype = (np.float64, np.float32)
+
+    def _check_input(self, X, *, reset):
         if not reset:
             check_is_fitted(self)
         layout = image_layout(X)
-        X_flat = validate_data(self, flatten_images(X), reset=reset, dtype=dtype)
+        X_flat = validate_data(self, flatten_images(X), reset=reset, dtype=self._input_dtype)
         return X_flat, layout
 
     def fit(self, X, y=None):
-        """Learn nothing but the input shape (stateless transformer).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : object
-        """
-        self._check_input(X, reset=True)
-        return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
-
-
-class ImageShapeMixin:
-    """For transformers that need the 2-D structure of each sample."""
-
-    def fit(self, X, y=None):
-        """Validate the parameters and record the image shape.
+        """Validate the parameters and the training images, and learn from them.
 
         Parameters
         ----------
@@ -113,10 +92,22 @@ class ImageShapeMixin:
         """
         self._validate_params()
         X_flat, _ = self._check_input(X, reset=True)
-        self._fit_image_shape(X, X_flat)
+        self._fit_input(X, X_flat)
         return self
 
-    def _fit_image_shape(self, X_raw, X_flat):
+    def _fit_input(self, X_raw, X_flat):
+        """What a transformer learns from its validated training input (nothing by default)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+class ImageShapeMixin:
+    """For transformers that need the 2-D structure of each sample."""
+
+    def _fit_input(self, X_raw, X_flat):
         self.image_shape_ = resolve_image_shape(self.image_shape, X_raw, X_flat.shape[1])
 
     def _as_images(self, X_raw, X_flat):

@@ -74,6 +74,7 @@ class HOGTransformer(ImageShapeMixin, ImageTransformerMixin):
     True
     """
 
+    _input_dtype = "numeric"  # integer pixels stay integers: the batched kernels take them as they are
     _parameter_constraints = {
         "orientations": [Interval(Integral, 1, None, closed="left")],
         "pixels_per_cell": [tuple, list],
@@ -109,25 +110,12 @@ class HOGTransformer(ImageShapeMixin, ImageTransformerMixin):
             cells_per_block=_pair(self.cells_per_block, "cells_per_block"),
         )
 
-    def fit(self, X, y=None):
-        """Check that a HOG block fits in the images and record their shape.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : HOGTransformer
-        """
-        self._validate_params()
-        X_flat, _ = self._check_input(X, reset=True, dtype="numeric")
-        self._fit_image_shape(X, X_flat)
+    def _fit_input(self, X_raw, X_flat):
+        """Check that a HOG block fits in the images and record their shape."""
+        super()._fit_input(X_raw, X_flat)
         if self.transform_sqrt and X_flat.min() < 0:
             raise ValueError("transform_sqrt=True needs non-negative pixels, got negative values")
         self._n_features_out = hog_output_size(self.image_shape_, **self._hog_params())
-        return self
 
     def transform(self, X):
         """HOG vector of every image.
@@ -141,7 +129,7 @@ class HOGTransformer(ImageShapeMixin, ImageTransformerMixin):
         features : ndarray of shape (n_samples, n_features_out)
         """
         check_is_fitted(self)
-        X_flat, _ = self._check_input(X, reset=False, dtype="numeric")
+        X_flat, _ = self._check_input(X, reset=False)
         images = self._as_images(X, X_flat)
         params = dict(self._hog_params(), block_norm=self.block_norm, transform_sqrt=self.transform_sqrt)
         return _in_batches(lambda batch: hog_batch(batch, **params), images, self.n_jobs)
@@ -206,6 +194,7 @@ class LBPTransformer(ImageShapeMixin, ImageTransformerMixin):
         Histogram bins per cell.
     """
 
+    _input_dtype = "numeric"  # integer pixels stay integers: the batched kernels take them as they are
     _parameter_constraints = {
         "n_points": [Interval(Integral, 1, 24, closed="both")],
         "radius": [Interval(Real, 0, None, closed="neither")],
@@ -223,26 +212,13 @@ class LBPTransformer(ImageShapeMixin, ImageTransformerMixin):
         self.image_shape = image_shape
         self.n_jobs = n_jobs
 
-    def fit(self, X, y=None):
-        """Record the image shape and check the grid fits.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : LBPTransformer
-        """
-        self._validate_params()
+    def _fit_input(self, X_raw, X_flat):
+        """Record the image shape and check the grid fits."""
         grid = _pair(self.grid, "grid")
-        X_flat, _ = self._check_input(X, reset=True, dtype="numeric")
-        self._fit_image_shape(X, X_flat)
+        super()._fit_input(X_raw, X_flat)
         if grid[0] > self.image_shape_[0] or grid[1] > self.image_shape_[1]:
             raise ValueError(f"grid={grid} has more cells than the {self.image_shape_} images have pixels")
         self.n_bins_ = _LBP_BINS[self.method](self.n_points)
-        return self
 
     def _codes(self, images):
         from skimage.feature import local_binary_pattern
@@ -265,7 +241,7 @@ class LBPTransformer(ImageShapeMixin, ImageTransformerMixin):
         features : ndarray of shape (n_samples, grid_rows * grid_cols * n_bins_)
         """
         check_is_fitted(self)
-        X_flat, _ = self._check_input(X, reset=False, dtype="numeric")
+        X_flat, _ = self._check_input(X, reset=False)
         images = self._as_images(X, X_flat)
         codes = _in_batches(self._codes, images, self.n_jobs).astype(np.int64)
         return self._histograms(codes)

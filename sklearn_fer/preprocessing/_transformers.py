@@ -38,21 +38,6 @@ class PixelScaler(OneToOneFeatureMixin, ImageTransformerMixin):
         self.mode = mode
         self.max_value = max_value
 
-    def fit(self, X, y=None):
-        """Validate parameters and record the input width.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : PixelScaler
-        """
-        self._validate_params()
-        return super().fit(X, y)
-
     def transform(self, X):
         """Scale the pixels.
 
@@ -102,25 +87,12 @@ class ImageStandardizer(OneToOneFeatureMixin, ImageTransformerMixin):
         self.mode = mode
         self.epsilon = epsilon
 
-    def fit(self, X, y=None):
-        """Learn the mean and standard deviation from training images.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : ImageStandardizer
-        """
-        self._validate_params()
-        X_flat, _ = self._check_input(X, reset=True)
+    def _fit_input(self, X_raw, X_flat):
+        """Learn the mean and standard deviation from training images."""
         if self.mode == "dataset":
             self.mean_, self.scale_ = float(X_flat.mean()), float(X_flat.std())
         elif self.mode == "pixel":
             self.mean_, self.scale_ = X_flat.mean(axis=0), X_flat.std(axis=0)
-        return self
 
     def transform(self, X):
         """Standardise images.
@@ -164,27 +136,14 @@ class ZCAWhitening(OneToOneFeatureMixin, ImageTransformerMixin):
     def __init__(self, epsilon=1e-2):
         self.epsilon = epsilon
 
-    def fit(self, X, y=None):
-        """Learn the whitening matrix from training images.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : ZCAWhitening
-        """
-        self._validate_params()
-        X_flat, _ = self._check_input(X, reset=True)
+    def _fit_input(self, X_raw, X_flat):
+        """Learn the whitening matrix from training images."""
         self.mean_ = X_flat.mean(axis=0)
         centered = X_flat - self.mean_
         covariance = centered.T @ centered / max(len(X_flat) - 1, 1)
         eigenvalues, eigenvectors = np.linalg.eigh(covariance)
         eigenvalues = np.clip(eigenvalues, 0.0, None)
         self.components_ = (eigenvectors / np.sqrt(eigenvalues + self.epsilon)) @ eigenvectors.T
-        return self
 
     def transform(self, X):
         """Whiten images.
@@ -236,24 +195,12 @@ class ImageResizer(ClassNamePrefixFeaturesOutMixin, ImageShapeMixin, ImageTransf
         self.order = order
         self.anti_aliasing = anti_aliasing
 
-    def fit(self, X, y=None):
-        """Record the input image shape.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
-        y : ignored
-
-        Returns
-        -------
-        self : ImageResizer
-        """
-        self._validate_params()
+    def _fit_input(self, X_raw, X_flat):
+        """Check the output shape and record the input image shape."""
         if len(self.output_shape) != 2 or min(self.output_shape) < 1:
             raise ValueError(f"output_shape must be (h, w) with positive sizes, got {self.output_shape!r}")
-        super().fit(X)
+        super()._fit_input(X_raw, X_flat)
         self._n_features_out = int(np.prod(self.output_shape))
-        return self
 
     def transform(self, X):
         """Resize images.
