@@ -199,12 +199,39 @@ def test_transfer_trains_a_source_and_fine_tunes(data):
     assert all(layer.trainable for layer in estimator.model_.layers)
 
 
+@pytest.mark.parametrize("name", ["cnn", "multitask"])
+def test_cosine_schedule_decays_the_learning_rate_to_zero_over_the_run(name, data):
+    X, y, _, _ = data
+    estimator = TINY[name](epochs=2, learning_rate=0.01, lr_schedule="cosine", early_stopping=True, random_state=0)
+    rates = estimator.fit(X, y).history_["learning_rate"]
+    # Logged at each epoch's end: cosine decay over all steps of the 2 epochs (auxiliary images included).
+    np.testing.assert_allclose(rates, [0.01 * 0.5 * (1 + np.cos(np.pi * k / 2)) for k in (1, 2)], atol=1e-6)
+
+
+def test_plateau_schedule_and_constant_rate(data):
+    X, y, _, _ = data
+    plateau = TINY["fnn"](epochs=2, lr_schedule="plateau").fit(X, y)
+    assert plateau.history_["learning_rate"] == pytest.approx([1e-3, 1e-3])
+    assert any(isinstance(c, keras.callbacks.ReduceLROnPlateau) for c in plateau._callbacks(False))
+    constant = TINY["fnn"](epochs=2).fit(X, y)
+    assert "learning_rate" not in constant.history_
+    assert float(constant.model_.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_docstrings_show_each_networks_own_defaults():
+    assert "lr_schedule : {\"cosine\", \"plateau\", None}, default='cosine'" in ModernCNNClassifier.__doc__
+    assert "optimizer : str, default='adamw'" in ModernCNNClassifier.__doc__
+    assert "lr_schedule : {\"cosine\", \"plateau\", None}, default=None" in CNNClassifier.__doc__
+    assert "{common}" not in TransferCNNClassifier.__doc__ and "learning_rate : float, default=0.001" in TransferCNNClassifier.__doc__
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
         (dict(validation_fraction=1.5), "validation_fraction"),
         (dict(epochs=0), "epochs must be a positive integer"),
         (dict(class_weight="weird"), "class_weight"),
+        (dict(lr_schedule="step"), "lr_schedule must be 'cosine', 'plateau' or None, got 'step'"),
         (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
         (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
     ],

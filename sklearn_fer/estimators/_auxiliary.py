@@ -5,7 +5,7 @@ import os
 import numpy as np
 
 from ._base import _seeded
-from ._networks import CNNClassifier, _doc
+from ._networks import CNNClassifier
 
 
 def default_source_digits():
@@ -53,8 +53,7 @@ def _one_hot(labels, classes):
 
 
 class TransferCNNClassifier(CNNClassifier):
-    __doc__ = _doc(
-        """CNN pretrained on a source task (MNIST in the seed) with a new 7-way head for FER.
+    """CNN pretrained on a source task (MNIST in the seed) with a new 7-way head for FER.
 
     In ``fit``: a CNN of the seed's architecture is trained on the source data
     (or loaded from ``source_model``), its conv layers are moved to a network
@@ -84,7 +83,6 @@ class TransferCNNClassifier(CNNClassifier):
     source_history_ : dict
         Training history of the source network (empty when it was loaded).
     """
-    )
 
     def __init__(
         self,
@@ -105,6 +103,7 @@ class TransferCNNClassifier(CNNClassifier):
         image_shape=(48, 48),
         optimizer="adam",
         learning_rate=1e-3,
+        lr_schedule=None,
         batch_size=64,
         epochs=10,
         class_weight=None,
@@ -136,6 +135,7 @@ class TransferCNNClassifier(CNNClassifier):
         self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.epochs = epochs
         self.class_weight = class_weight
@@ -203,7 +203,7 @@ class TransferCNNClassifier(CNNClassifier):
             dense_units=self.dense_units,
             dense_dropout=self.dense_dropout,
             optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
+            learning_rate=self._scheduled(self.learning_rate, self.epochs),
             **self._common_build_args(),
         )
 
@@ -218,7 +218,7 @@ class TransferCNNClassifier(CNNClassifier):
         for layer in self.model_.layers:
             layer.trainable = True
         self.model_.compile(
-            optimizer=make_optimizer(self.optimizer, self.fine_tune_learning_rate),
+            optimizer=make_optimizer(self.optimizer, self._scheduled(self.fine_tune_learning_rate, self.fine_tune_epochs)),
             loss=self.model_.loss,
             metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
         )
@@ -227,8 +227,7 @@ class TransferCNNClassifier(CNNClassifier):
 
 
 class MultiTaskCNNClassifier(CNNClassifier):
-    __doc__ = _doc(
-        """One conv trunk shared by a FER head and an auxiliary head (MNIST in the seed), trained jointly.
+    """One conv trunk shared by a FER head and an auxiliary head (MNIST in the seed), trained jointly.
 
     Each batch mixes FER faces and auxiliary images (resized to the FER size);
     every sample is labelled for its own head only (weight 0 on the other).
@@ -250,7 +249,6 @@ class MultiTaskCNNClassifier(CNNClassifier):
     n_aux_classes_ : int
         Number of auxiliary classes.
     """
-    )
 
     def __init__(
         self,
@@ -266,6 +264,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         image_shape=(48, 48),
         optimizer="adam",
         learning_rate=1e-3,
+        lr_schedule=None,
         batch_size=64,
         epochs=10,
         class_weight=None,
@@ -292,6 +291,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.epochs = epochs
         self.class_weight = class_weight
@@ -315,10 +315,11 @@ class MultiTaskCNNClassifier(CNNClassifier):
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_multitask_cnn
 
-        self.aux_classes_ = self._aux_arrays()[2]
+        X_aux, _, self.aux_classes_ = self._aux_arrays()
         self.n_aux_classes_ = len(self.aux_classes_)
         args = self._cnn_args()
         args.pop("padding")
+        args["learning_rate"] = self._scheduled(self.learning_rate, self.epochs, n_extra_samples=len(X_aux))
         return build_multitask_cnn(
             input_shape,
             n_classes,

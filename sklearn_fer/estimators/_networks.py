@@ -4,58 +4,8 @@ import numpy as np
 
 from ._base import FERNetworkClassifier
 
-_COMMON_PARAMETERS = """
-    image_shape : tuple of int, default=(48, 48)
-        ``(h, w)`` of flat input rows (one dimension may be -1); image-shaped
-        input ``(n, h, w[, 1])`` is accepted as well.
-    optimizer : str, default="adam"
-        Keras optimizer name ("adam", "sgd" (momentum 0.9), "rmsprop", "adamw", ...).
-    learning_rate : float, default=1e-3
-    batch_size : int, default=64
-    epochs : int, default=10
-    class_weight : None, "balanced" or dict, default=None
-        ``"balanced"`` weights samples inversely to class frequency (disgust is 1.5% of FER2013).
-    rotation : float, default=0.0
-        Random rotation (degrees) applied on the fly during ``fit`` only.
-    flip : bool, default=False
-        Random horizontal flips during ``fit`` only.
-    shift : float, default=0.0
-        Random translation (fraction of the size) during ``fit`` only.
-    zoom : float, default=0.0
-        Random zoom (fraction) during ``fit`` only.
-    label_smoothing : float, default=0.0
-        Label smoothing of the categorical cross-entropy.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified) and
-        stop when its loss has not improved for ``n_iter_no_change`` epochs,
-        restoring the best weights.
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=5
-    random_state : int or None, default=None
-        Seed: two fits with the same seed give identical predictions.
-    verbose : int, default=0
-        Keras progress output (1: progress bar, 2: one line per epoch).
-
-    Attributes
-    ----------
-    model_ : keras.Model
-        The trained network.
-    history_ : dict of str -> list of float
-        Per-epoch loss and categorical accuracy (``val_*`` with early stopping).
-    classes_ : ndarray
-        Class labels.
-    n_features_in_ : int
-        Pixels per image.
-"""
-
-
-def _doc(text):
-    return text.replace("{common}", _COMMON_PARAMETERS.strip("\n"))
-
-
 class FNNClassifier(FERNetworkClassifier):
-    __doc__ = _doc(
-        """Feed-forward network (the seed's Dense 2304 -> 1152 -> 7) as a scikit-learn classifier.
+    """Feed-forward network (the seed's Dense 2304 -> 1152 -> 7) as a scikit-learn classifier.
 
     Parameters
     ----------
@@ -66,7 +16,6 @@ class FNNClassifier(FERNetworkClassifier):
         Dropout after each hidden layer.
 {common}
     """
-    )
 
     def __init__(
         self,
@@ -76,6 +25,7 @@ class FNNClassifier(FERNetworkClassifier):
         image_shape=(48, 48),
         optimizer="adam",
         learning_rate=1e-3,
+        lr_schedule=None,
         batch_size=64,
         epochs=10,
         class_weight=None,
@@ -96,6 +46,7 @@ class FNNClassifier(FERNetworkClassifier):
         self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.epochs = epochs
         self.class_weight = class_weight
@@ -126,8 +77,7 @@ class FNNClassifier(FERNetworkClassifier):
 
 
 class CNNClassifier(FERNetworkClassifier):
-    __doc__ = _doc(
-        """The seed's CNN as a scikit-learn classifier.
+    """The seed's CNN as a scikit-learn classifier.
 
     Conv(f1)-Conv(f1) -> max-pool -> dropout -> Conv(f2)-Conv(f2) -> max-pool ->
     dropout -> Dense(dense_units) -> dropout -> softmax.
@@ -147,7 +97,6 @@ class CNNClassifier(FERNetworkClassifier):
     dense_dropout : float, default=0.5
 {common}
     """
-    )
 
     def __init__(
         self,
@@ -161,6 +110,7 @@ class CNNClassifier(FERNetworkClassifier):
         image_shape=(48, 48),
         optimizer="adam",
         learning_rate=1e-3,
+        lr_schedule=None,
         batch_size=64,
         epochs=10,
         class_weight=None,
@@ -185,6 +135,7 @@ class CNNClassifier(FERNetworkClassifier):
         self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
         self.batch_size = batch_size
         self.epochs = epochs
         self.class_weight = class_weight
@@ -215,16 +166,16 @@ class CNNClassifier(FERNetworkClassifier):
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_cnn
 
-        return build_cnn(input_shape, n_classes, **self._cnn_args(), **self._common_build_args())
+        args = dict(self._cnn_args(), learning_rate=self._scheduled(self.learning_rate, self.epochs))
+        return build_cnn(input_shape, n_classes, **args, **self._common_build_args())
 
 
 class ModernCNNClassifier(FERNetworkClassifier):
-    __doc__ = _doc(
-        """A strong modern CNN for FER: VGG-style blocks with batch norm, global pooling, augmentation,
+    """A strong modern CNN for FER: VGG-style blocks with batch norm, global pooling, augmentation,
     label smoothing, a cosine or on-plateau learning-rate schedule and optional test-time flip averaging.
 
-    Defaults are the recipe of ``benchmarks/bench_networks.py``; on a GPU, raise
-    ``widths`` and ``epochs``.
+    The defaults are the full-size recipe (for a GPU); ``benchmarks/bench_networks.py``
+    trains ``widths=(32, 64, 128, 256)`` for 18 epochs to fit a 2-core CPU.
 
     Parameters
     ----------
@@ -234,13 +185,10 @@ class ModernCNNClassifier(FERNetworkClassifier):
     dropout : float, default=0.3
         Dropout after each block.
     head_units : int, default=256
-    lr_schedule : {"cosine", "plateau", None}, default="cosine"
-        Cosine decay over the whole run, or ReduceLROnPlateau (factor 0.5).
     tta_flip : bool, default=True
         Average the predictions on each image and its mirror image.
 {common}
     """
-    )
 
     def __init__(
         self,
@@ -293,12 +241,6 @@ class ModernCNNClassifier(FERNetworkClassifier):
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_modern_cnn
 
-        if self.lr_schedule not in ("cosine", "plateau", None):
-            raise ValueError(f"lr_schedule must be 'cosine', 'plateau' or None, got {self.lr_schedule!r}")
-        decay_steps = None
-        if self.lr_schedule == "cosine":
-            n_train = self.X_shape_[0] * (1 - self.validation_fraction if self.early_stopping else 1)
-            decay_steps = int(np.ceil(n_train / self.batch_size)) * self.epochs
         return build_modern_cnn(
             input_shape,
             n_classes,
@@ -307,17 +249,9 @@ class ModernCNNClassifier(FERNetworkClassifier):
             dropout=self.dropout,
             head_units=self.head_units,
             optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            decay_steps=decay_steps,
+            learning_rate=self._scheduled(self.learning_rate, self.epochs),
             **self._common_build_args(),
         )
-
-    def _extra_callbacks(self, monitor):
-        import keras
-
-        if self.lr_schedule == "plateau":
-            return [keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3, min_lr=1e-5)]
-        return []
 
     def _forward(self, X):
         probabilities = super()._forward(X)

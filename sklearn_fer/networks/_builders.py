@@ -13,10 +13,14 @@ def _keras():
     return keras
 
 
-def make_optimizer(name, learning_rate, *, schedule=None):
-    """A Keras optimizer from its name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ``"adamw"``, ...)."""
+def make_optimizer(name, learning_rate):
+    """A Keras optimizer from its name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ``"adamw"``, ...).
+
+    ``learning_rate`` is a float or a ``keras.optimizers.schedules.LearningRateSchedule``
+    (every builder's ``learning_rate`` accepts either).
+    """
     keras = _keras()
-    config = {"learning_rate": schedule if schedule is not None else learning_rate}
+    config = {"learning_rate": learning_rate}
     if name.lower() == "sgd":
         config["momentum"] = 0.9
     try:
@@ -259,17 +263,12 @@ def build_modern_cnn(
     head_units=256,
     optimizer="adamw",
     learning_rate=2e-3,
-    decay_steps=None,
     mean=0.0,
     variance=1.0,
     augmentation=(),
     label_smoothing=0.1,
 ):
-    """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head.
-
-    With ``decay_steps`` the learning rate follows a cosine decay to zero over
-    that many optimizer steps (the whole training run).
-    """
+    """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head."""
     keras = _keras()
     inputs, x = _stem(input_shape, mean, variance, augmentation)
     x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, prefix="block")
@@ -280,5 +279,4 @@ def build_modern_cnn(
     x = keras.layers.Dropout(0.5, name="head_dropout")(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
     model = keras.Model(inputs, outputs, name="modern_cnn")
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps) if decay_steps else None
-    return _compile(model, make_optimizer(optimizer, learning_rate, schedule=schedule), label_smoothing=label_smoothing)
+    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
