@@ -32,18 +32,17 @@ def networks(mnist):
             hidden_layer_sizes=(2048, 1024), dropout=0.5, flip=True, shift=0.1, learning_rate=3e-4, batch_size=128,
             epochs=80, n_iter_no_change=10, **common
         ),
-        # The seed's architecture with batch norm and a cosine learning-rate decay over the budget
-        # (session 2 ran it without either: 58.7%, still improving at its 22nd epoch).
-        "cnn": lambda: CNNClassifier(
-            batch_norm=True, lr_schedule="cosine", flip=True, shift=0.1, epochs=18, n_iter_no_change=6, **common
-        ),
+        # The seed's architecture with a cosine learning-rate decay over the budget (session 2 ran it
+        # with a constant rate: 58.7%, still improving at its 22nd epoch). Batch norm is left off: it
+        # learned far slower on this budget (RESULTS.md, session 3).
+        "cnn": lambda: CNNClassifier(lr_schedule="cosine", flip=True, shift=0.1, epochs=18, n_iter_no_change=6, **common),
         "transfer": lambda: TransferCNNClassifier(
             source_data=mnist, source_epochs=3, freeze="all", epochs=4, fine_tune_epochs=16,
             fine_tune_learning_rate=5e-4, flip=True, shift=0.1, n_iter_no_change=5, **common
         ),
         "multitask": lambda: MultiTaskCNNClassifier(
-            aux_data=mnist, aux_loss_weight=0.3, batch_norm=True, lr_schedule="cosine", flip=True, shift=0.1, epochs=18,
-            n_iter_no_change=5, **common
+            aux_data=mnist, aux_loss_weight=0.3, lr_schedule="cosine", flip=True, shift=0.1, epochs=18, n_iter_no_change=5,
+            **common
         ),
         "modern": lambda: ModernCNNClassifier(widths=(32, 64, 128, 256), epochs=18, **common),
     }
