@@ -71,7 +71,7 @@ class FNNClassifier(FERNetworkClassifier):
             activation=self.activation,
             dropout=self.dropout,
             optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
+            learning_rate=self._scheduled(self.learning_rate, self.epochs),
             **self._common_build_args(),
         )
 
