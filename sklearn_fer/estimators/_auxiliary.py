@@ -162,6 +162,7 @@ class TransferCNNClassifier(CNNClassifier):
             mean=float(X_src.mean()),
             variance=float(X_src.var()) or 1.0,
             name="source_cnn",
+            learning_rate=self.learning_rate,
             **self._cnn_args(),
         )
         with _seeded(self._random_state):
@@ -203,7 +204,6 @@ class TransferCNNClassifier(CNNClassifier):
             dense_units=self.dense_units,
             dense_dropout=self.dense_dropout,
             optimizer=self.optimizer,
-            learning_rate=self._scheduled(self.learning_rate, self.epochs),
             **self._common_build_args(),
         )
 
@@ -319,14 +319,13 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.n_aux_classes_ = len(self.aux_classes_)
         args = self._cnn_args()
         args.pop("padding")
-        args["learning_rate"] = self._scheduled(self.learning_rate, self.epochs, n_extra_samples=len(X_aux))
         return build_multitask_cnn(
             input_shape,
             n_classes,
             self.n_aux_classes_,
             aux_loss_weight=self.aux_loss_weight,
             **args,
-            **self._common_build_args(),
+            **self._common_build_args(n_extra_samples=len(X_aux)),
         )
 
     def _inference_output(self, outputs):

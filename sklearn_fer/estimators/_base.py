@@ -253,9 +253,11 @@ class FERNetworkClassifier(KerasClassifier):
 
         return augmentation_layers(rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, seed=self._random_state)
 
-    def _common_build_args(self):
+    def _common_build_args(self, n_extra_samples=0):
+        """Builder arguments every network takes, including its (scheduled) learning rate."""
         encoder = self.feature_encoder_
         return dict(
+            learning_rate=self._scheduled(self.learning_rate, self.epochs, n_extra_samples),
             mean=encoder.mean_,
             variance=encoder.variance_,
             augmentation=self._augmentation(),

@@ -71,7 +71,6 @@ class FNNClassifier(FERNetworkClassifier):
             activation=self.activation,
             dropout=self.dropout,
             optimizer=self.optimizer,
-            learning_rate=self._scheduled(self.learning_rate, self.epochs),
             **self._common_build_args(),
         )
 
@@ -160,14 +159,12 @@ class CNNClassifier(FERNetworkClassifier):
             dense_units=self.dense_units,
             dense_dropout=self.dense_dropout,
             optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
         )
 
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_cnn
 
-        args = dict(self._cnn_args(), learning_rate=self._scheduled(self.learning_rate, self.epochs))
-        return build_cnn(input_shape, n_classes, **args, **self._common_build_args())
+        return build_cnn(input_shape, n_classes, **self._cnn_args(), **self._common_build_args())
 
 
 class ModernCNNClassifier(FERNetworkClassifier):
@@ -249,7 +246,6 @@ class ModernCNNClassifier(FERNetworkClassifier):
             dropout=self.dropout,
             head_units=self.head_units,
             optimizer=self.optimizer,
-            learning_rate=self._scheduled(self.learning_rate, self.epochs),
             **self._common_build_args(),
         )
 
