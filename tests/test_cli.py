@@ -70,7 +70,8 @@ def test_each_network_experiment_runs_quick(tmp_path, name):
 
 
 def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):
-    assert main(["run", "fnn", "--quick", "--data", str(fer_folder), "--out", str(tmp_path)]) == 0
+    assert main(["run", "fnn", "--quick", "--data", str(fer_folder), "--out", str(tmp_path), "--dtype-policy", "mixed_bfloat16"]) == 0
+    assert json.loads((tmp_path / "fnn" / "results.json").read_text())["dtype_policy"] == "mixed_bfloat16"
     model = tmp_path / "fnn" / "model.keras"
     evaluated = _cli("evaluate", str(model), "--data", str(fer_folder), cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
@@ -110,6 +111,13 @@ def test_make_experiment_returns_unfitted_estimators():
     for name in DESCRIPTIONS:
         with pytest.raises(NotFittedError):
             check_is_fitted(make_experiment(name, quick=True))
+
+
+@pytest.mark.parametrize("name", ["hog_fnn", "cnn_grid", "cnn_hyperopt", "multitask"])
+def test_make_experiment_passes_the_dtype_policy_to_its_network(name):
+    experiment = make_experiment(name, quick=True, dtype_policy="mixed_bfloat16")
+    params = {key.split("__")[-1]: value for key, value in experiment.get_params().items()}
+    assert params["dtype_policy"] == "mixed_bfloat16"
 
 
 def test_a_hyperopt_experiment_run_again_resumes_its_trials(tmp_path):

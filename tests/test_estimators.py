@@ -208,6 +208,30 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero_over_the_run(name, dat
     np.testing.assert_allclose(rates, [0.01 * 0.5 * (1 + np.cos(np.pi * k / 2)) for k in (1, 2)], atol=1e-6)
 
 
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_mixed_bfloat16_computes_in_bfloat16_between_float32_inputs_and_outputs(name, data):
+    X, y, X_test, _ = data
+    estimator = TINY[name](epochs=1, dtype_policy="mixed_bfloat16", random_state=0).fit(X, y)
+    layers = estimator.model_.layers
+    hidden = [layer for layer in layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)) and layer.name not in ("emotion", "aux")]
+    assert hidden and all(layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32" for layer in hidden)
+    outputs = [layer for layer in layers if layer.name in ("emotion", "aux", "standardize")]
+    assert len(outputs) == (3 if name == "multitask" else 2) and all(layer.compute_dtype == "float32" for layer in outputs)
+    proba = estimator.predict_proba(X_test)
+    assert proba.dtype == np.float32
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert keras.config.dtype_policy().name == "float32"  # the builder put the global policy back
+
+
+def test_mixed_bfloat16_network_survives_pickle_and_keras_format(data, tmp_path):
+    X, y, X_test, _ = data
+    estimator = TINY["cnn"](epochs=1, dtype_policy="mixed_bfloat16", random_state=0).fit(X, y)
+    estimator.save(tmp_path / "cnn.keras")
+    for copy in (load_model(tmp_path / "cnn.keras"), pickle.loads(pickle.dumps(estimator))):
+        assert copy.model_.get_layer("conv0_0").compute_dtype == "bfloat16"
+        np.testing.assert_array_equal(copy.predict_proba(X_test), estimator.predict_proba(X_test))
+
+
 def test_plateau_schedule_and_constant_rate(data):
     X, y, _, _ = data
     plateau = TINY["fnn"](epochs=2, lr_schedule="plateau").fit(X, y)
@@ -233,6 +257,7 @@ def test_docstrings_show_each_networks_own_defaults():
         (dict(class_weight="weird"), "class_weight"),
         (dict(lr_schedule="step"), "lr_schedule must be 'cosine', 'plateau' or None, got 'step'"),
         (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
+        (dict(dtype_policy="float16"), "dtype_policy must be one of 'float32', 'mixed_bfloat16', 'mixed_float16', got 'float16'"),
         (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
     ],
 )

@@ -112,6 +112,7 @@ class TransferCNNClassifier(CNNClassifier):
         shift=0.0,
         zoom=0.0,
         label_smoothing=0.0,
+        dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -144,6 +145,7 @@ class TransferCNNClassifier(CNNClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -163,6 +165,7 @@ class TransferCNNClassifier(CNNClassifier):
             variance=float(X_src.var()) or 1.0,
             name="source_cnn",
             learning_rate=self.learning_rate,
+            dtype_policy=self.dtype_policy,
             **self._cnn_args(),
         )
         with _seeded(self._random_state):
@@ -273,6 +276,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         shift=0.0,
         zoom=0.0,
         label_smoothing=0.0,
+        dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -300,6 +304,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

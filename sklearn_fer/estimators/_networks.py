@@ -34,6 +34,7 @@ class FNNClassifier(FERNetworkClassifier):
         shift=0.0,
         zoom=0.0,
         label_smoothing=0.0,
+        dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -55,6 +56,7 @@ class FNNClassifier(FERNetworkClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -118,6 +120,7 @@ class CNNClassifier(FERNetworkClassifier):
         shift=0.0,
         zoom=0.0,
         label_smoothing=0.0,
+        dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -143,6 +146,7 @@ class CNNClassifier(FERNetworkClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -206,6 +210,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         shift=0.1,
         zoom=0.1,
         label_smoothing=0.1,
+        dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=8,
@@ -229,6 +234,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change

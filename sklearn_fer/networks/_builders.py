@@ -4,13 +4,37 @@ They know nothing about scikit-learn; the estimators in :mod:`sklearn_fer.estima
 call them with their hyper-parameters. Every classifier ends in a softmax
 trained with categorical cross-entropy (the seed's grid CNNs used a ReLU
 output and sat at chance level).
+
+Every builder takes ``dtype_policy``, a Keras dtype policy name: ``"float32"``,
+or ``"mixed_bfloat16"`` (several times faster training on CPUs with AMX or
+AVX512-BF16, and on TPUs) / ``"mixed_float16"`` (GPUs). The input normalisation,
+the augmentation and the softmax outputs always compute in float32.
 """
+
+from contextlib import contextmanager
+
+DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 def _keras():
     import keras
 
     return keras
+
+
+@contextmanager
+def _dtype_policy(name):
+    """Layers made inside compute in the dtype policy ``name``."""
+    keras = _keras()
+    if name not in DTYPE_POLICIES:
+        raise ValueError(f"dtype_policy must be one of {', '.join(map(repr, DTYPE_POLICIES))}, got {name!r}")
+    # Keras has no scoped policy: set the global (thread-local) one and put it back.
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 def make_optimizer(name, learning_rate):
@@ -61,7 +85,7 @@ def _stem(input_shape, mean, variance, augmentation):
     """Input, standardisation with training statistics, then augmentation."""
     keras = _keras()
     inputs = keras.Input(shape=input_shape, name="image")
-    x = keras.layers.Normalization(axis=None, mean=mean, variance=variance, name="standardize")(inputs)
+    x = keras.layers.Normalization(axis=None, mean=mean, variance=variance, dtype="float32", name="standardize")(inputs)
     for layer in augmentation:
         x = layer(x)
     return inputs, x
@@ -87,7 +111,7 @@ def _dense_head(x, n_classes, units, dropout, *, name="emotion", prefix="head"):
     x = keras.layers.Dense(units, activation="relu", name=f"{prefix}_dense")(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name=f"{prefix}_dropout")(x)
-    return keras.layers.Dense(n_classes, activation="softmax", name=name)(x)
+    return keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name=name)(x)
 
 
 def build_fnn(
@@ -103,18 +127,20 @@ def build_fnn(
     variance=1.0,
     augmentation=(),
     label_smoothing=0.0,
+    dtype_policy="float32",
 ):
     """Feed-forward net (the seed's Dense 2304 -> 1152 -> 7)."""
-    keras = _keras()
-    inputs, x = _stem(input_shape, mean, variance, augmentation)
-    x = keras.layers.Flatten()(x)
-    for i, units in enumerate(hidden_layer_sizes):
-        x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
-        if dropout:
-            x = keras.layers.Dropout(dropout)(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
-    model = keras.Model(inputs, outputs, name="fnn")
-    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+    with _dtype_policy(dtype_policy):
+        keras = _keras()
+        inputs, x = _stem(input_shape, mean, variance, augmentation)
+        x = keras.layers.Flatten()(x)
+        for i, units in enumerate(hidden_layer_sizes):
+            x = keras.layers.Dense(units, activation=activation, name=f"dense_{i}")(x)
+            if dropout:
+                x = keras.layers.Dropout(dropout)(x)
+        outputs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="emotion")(x)
+        model = keras.Model(inputs, outputs, name="fnn")
+        return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
 
 def conv_trunk(x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding="same", batch_norm=False, dropout=0.25, prefix="conv"):
@@ -152,16 +178,18 @@ def build_cnn(
     label_smoothing=0.0,
     resize_to=None,
     name="cnn",
+    dtype_policy="float32",
 ):
     """The seed's CNN: Conv 32-32 -> pool -> dropout -> Conv 64-64 -> pool -> dropout -> Dense 512 -> softmax."""
-    keras = _keras()
-    inputs, x = _stem(input_shape, mean, variance, augmentation)
-    if resize_to is not None:
-        x = keras.layers.Resizing(*resize_to, name="resize")(x)
-    x = conv_trunk(x, filters=filters, kernel_size=kernel_size, padding=padding, batch_norm=batch_norm, dropout=dropout)
-    outputs = _dense_head(keras.layers.Flatten(name="flatten")(x), n_classes, dense_units, dense_dropout)
-    model = keras.Model(inputs, outputs, name=name)
-    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+    with _dtype_policy(dtype_policy):
+        keras = _keras()
+        inputs, x = _stem(input_shape, mean, variance, augmentation)
+        if resize_to is not None:
+            x = keras.layers.Resizing(*resize_to, name="resize")(x)
+        x = conv_trunk(x, filters=filters, kernel_size=kernel_size, padding=padding, batch_norm=batch_norm, dropout=dropout)
+        outputs = _dense_head(keras.layers.Flatten(name="flatten")(x), n_classes, dense_units, dense_dropout)
+        model = keras.Model(inputs, outputs, name=name)
+        return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
 
 def build_transfer_cnn(
@@ -178,6 +206,7 @@ def build_transfer_cnn(
     variance=1.0,
     augmentation=(),
     label_smoothing=0.0,
+    dtype_policy="float32",
 ):
     """A new 7-way head on the convolutional trunk of a trained source CNN.
 
@@ -189,31 +218,32 @@ def build_transfer_cnn(
     freeze : "all", "none" or int
         Freeze every source conv layer, none, or the first ``k`` of them.
     """
-    keras = _keras()
-    source_convs = [layer for layer in source.layers if isinstance(layer, keras.layers.Conv2D)]
-    if not source_convs:
-        raise ValueError("the source model has no Conv2D layers to transfer")
-    n_frozen = {"all": len(source_convs), "none": 0}.get(freeze, freeze)
-    if not isinstance(n_frozen, int) or not 0 <= n_frozen <= len(source_convs):
-        raise ValueError(f"freeze must be 'all', 'none' or an int in 0..{len(source_convs)}, got {freeze!r}")
-    inputs, x = _stem(input_shape, mean, variance, augmentation)
-    source_size = tuple(source.inputs[0].shape[1:3])
-    if source_size != tuple(input_shape[:2]):
-        x = keras.layers.Resizing(*source_size, name="resize")(x)
-    # Re-apply the source's layers after its stem (input, normalisation, resizing), sharing weights.
-    conv_index = 0
-    for layer in source.layers:
-        if isinstance(layer, (keras.layers.InputLayer, keras.layers.Normalization, keras.layers.Resizing)):
-            continue
-        if layer.name == "flatten":
-            break
-        if isinstance(layer, keras.layers.Conv2D):
-            layer.trainable = conv_index >= n_frozen
-            conv_index += 1
-        x = layer(x)
-    outputs = _dense_head(keras.layers.Flatten(name="flatten")(x), n_classes, dense_units, dense_dropout)
-    model = keras.Model(inputs, outputs, name="transfer_cnn")
-    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+    with _dtype_policy(dtype_policy):
+        keras = _keras()
+        source_convs = [layer for layer in source.layers if isinstance(layer, keras.layers.Conv2D)]
+        if not source_convs:
+            raise ValueError("the source model has no Conv2D layers to transfer")
+        n_frozen = {"all": len(source_convs), "none": 0}.get(freeze, freeze)
+        if not isinstance(n_frozen, int) or not 0 <= n_frozen <= len(source_convs):
+            raise ValueError(f"freeze must be 'all', 'none' or an int in 0..{len(source_convs)}, got {freeze!r}")
+        inputs, x = _stem(input_shape, mean, variance, augmentation)
+        source_size = tuple(source.inputs[0].shape[1:3])
+        if source_size != tuple(input_shape[:2]):
+            x = keras.layers.Resizing(*source_size, name="resize")(x)
+        # Re-apply the source's layers after its stem (input, normalisation, resizing), sharing weights.
+        conv_index = 0
+        for layer in source.layers:
+            if isinstance(layer, (keras.layers.InputLayer, keras.layers.Normalization, keras.layers.Resizing)):
+                continue
+            if layer.name == "flatten":
+                break
+            if isinstance(layer, keras.layers.Conv2D):
+                layer.trainable = conv_index >= n_frozen
+                conv_index += 1
+            x = layer(x)
+        outputs = _dense_head(keras.layers.Flatten(name="flatten")(x), n_classes, dense_units, dense_dropout)
+        model = keras.Model(inputs, outputs, name="transfer_cnn")
+        return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
 
 def build_multitask_cnn(
@@ -234,23 +264,25 @@ def build_multitask_cnn(
     variance=1.0,
     augmentation=(),
     label_smoothing=0.0,
+    dtype_policy="float32",
 ):
     """One conv trunk shared by a FER head (``"emotion"``) and an auxiliary head (``"aux"``, e.g. MNIST)."""
-    keras = _keras()
-    inputs, x = _stem(input_shape, mean, variance, augmentation)
-    x = conv_trunk(x, filters=filters, kernel_size=kernel_size, batch_norm=batch_norm, dropout=dropout)
-    x = keras.layers.Flatten(name="flatten")(x)
-    heads = {
-        head: _dense_head(x, size, dense_units, dense_dropout, name=head, prefix=head)
-        for head, size in (("emotion", n_classes), ("aux", n_aux_classes))
-    }
-    model = keras.Model(inputs, heads, name="multitask_cnn")
-    return _compile(
-        model,
-        make_optimizer(optimizer, learning_rate),
-        label_smoothing=label_smoothing,
-        loss_weights={"emotion": 1.0, "aux": aux_loss_weight},
-    )
+    with _dtype_policy(dtype_policy):
+        keras = _keras()
+        inputs, x = _stem(input_shape, mean, variance, augmentation)
+        x = conv_trunk(x, filters=filters, kernel_size=kernel_size, batch_norm=batch_norm, dropout=dropout)
+        x = keras.layers.Flatten(name="flatten")(x)
+        heads = {
+            head: _dense_head(x, size, dense_units, dense_dropout, name=head, prefix=head)
+            for head, size in (("emotion", n_classes), ("aux", n_aux_classes))
+        }
+        model = keras.Model(inputs, heads, name="multitask_cnn")
+        return _compile(
+            model,
+            make_optimizer(optimizer, learning_rate),
+            label_smoothing=label_smoothing,
+            loss_weights={"emotion": 1.0, "aux": aux_loss_weight},
+        )
 
 
 def build_modern_cnn(
@@ -267,16 +299,18 @@ def build_modern_cnn(
     variance=1.0,
     augmentation=(),
     label_smoothing=0.1,
+    dtype_policy="float32",
 ):
     """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head."""
-    keras = _keras()
-    inputs, x = _stem(input_shape, mean, variance, augmentation)
-    x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, prefix="block")
-    x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
-    x = keras.layers.Dense(head_units, use_bias=False, name="head_dense")(x)
-    x = keras.layers.BatchNormalization(name="head_bn")(x)
-    x = keras.layers.Activation("relu")(x)
-    x = keras.layers.Dropout(0.5, name="head_dropout")(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="emotion")(x)
-    model = keras.Model(inputs, outputs, name="modern_cnn")
-    return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+    with _dtype_policy(dtype_policy):
+        keras = _keras()
+        inputs, x = _stem(input_shape, mean, variance, augmentation)
+        x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, prefix="block")
+        x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
+        x = keras.layers.Dense(head_units, use_bias=False, name="head_dense")(x)
+        x = keras.layers.BatchNormalization(name="head_bn")(x)
+        x = keras.layers.Activation("relu")(x)
+        x = keras.layers.Dropout(0.5, name="head_dropout")(x)
+        outputs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="emotion")(x)
+        model = keras.Model(inputs, outputs, name="modern_cnn")
+        return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
