@@ -311,16 +311,15 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _aux_arrays(self):
-        X_aux, y_aux = _check_pair(self.aux_data, "aux_data") if self.aux_data is not None else default_source_digits()
-        X_aux = _resize_images(X_aux, self.feature_encoder_.image_shape_).astype(np.float32)[..., np.newaxis]
-        classes = np.unique(y_aux)
-        return X_aux, _one_hot(y_aux, classes), classes
+    def _aux_pair(self):
+        """The auxiliary ``(images, labels)`` as given (validated, not yet resized)."""
+        return _check_pair(self.aux_data, "aux_data") if self.aux_data is not None else default_source_digits()
 
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_multitask_cnn
 
-        X_aux, _, self.aux_classes_ = self._aux_arrays()
+        _, y_aux = self._aux_pair()
+        self.aux_classes_ = np.unique(y_aux)
         self.n_aux_classes_ = len(self.aux_classes_)
         args = self._cnn_args()
         args.pop("padding")
@@ -330,7 +329,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
             self.n_aux_classes_,
             aux_loss_weight=self.aux_loss_weight,
             **args,
-            **self._common_build_args(n_extra_samples=len(X_aux)),
+            **self._common_build_args(n_extra_samples=len(y_aux)),
         )
 
     def _inference_output(self, outputs):
@@ -343,7 +342,9 @@ class MultiTaskCNNClassifier(CNNClassifier):
         super()._record_history(history, append=append)
 
     def _add_auxiliary_task(self, train, validation):
-        X_aux, y_aux, _ = self._aux_arrays()
+        X_aux, y_aux = self._aux_pair()
+        X_aux = _resize_images(X_aux, self.feature_encoder_.image_shape_).astype(np.float32)[..., np.newaxis]
+        y_aux = _one_hot(y_aux, self.aux_classes_)
         X, y, weights = train
         weights = np.ones(len(X), dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
         if validation is not None:
