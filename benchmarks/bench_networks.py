@@ -14,6 +14,7 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, machine, parser
 from sklearn_fer.datasets import load_fer2013, load_mnist
+from sklearn_fer.experiments import _fitted_network
 from sklearn_fer.metrics import evaluate
 
 SEED_FIGURES = {"fnn": 0.455, "cnn": 0.585, "transfer": 0.409, "multitask": None, "modern": None}
@@ -31,7 +32,7 @@ def networks(mnist):
     )
     from sklearn_fer.preprocessing import ImageStandardizer
 
-    # bfloat16 mixed precision: 3-4x faster training on this machine's AMX CPU (RESULTS.md, session 4).
+    # bfloat16 mixed precision: about 2x faster seed-CNN training on this machine's AMX CPU (RESULTS.md, session 4).
     common = dict(early_stopping=True, validation_fraction=0.1, dtype_policy="mixed_bfloat16", random_state=0, verbose=2)
     return {
         # Each face standardised by its own mean and std (lighting varies a lot between faces; a
@@ -73,7 +74,7 @@ def main():
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     mnist = load_mnist(args.mnist, return_X_y=True) if args.network in ("transfer", "multitask") else None
     model = networks(mnist)[args.network]()
-    network = model.steps[-1][1] if hasattr(model, "steps") else model
+    network = _fitted_network(model)  # the Keras step of a Pipeline, where history_ lives
     if args.epochs:
         network.set_params(epochs=args.epochs)
     print(f"machine: {machine()}; {args.network}: {model}", flush=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ._constants import EMOTIONS
-from .networks._builders import DTYPE_POLICIES
+from .networks import DTYPE_POLICIES
 
 
 def _load_model(path):

@@ -1,6 +1,7 @@
 """Pure Keras network builders (functions returning compiled models), kept apart from the estimators."""
 
 from ._builders import (
+    DTYPE_POLICIES,
     augmentation_layers,
     build_cnn,
     build_fnn,
@@ -12,6 +13,7 @@ from ._builders import (
 )
 
 __all__ = [
+    "DTYPE_POLICIES",
     "augmentation_layers",
     "build_cnn",
     "build_fnn",
