@@ -48,6 +48,7 @@ DESCRIPTIONS = {
     "multitask": "Joint MNIST + FER multi-task CNN",
     "modern": "Modern VGG-style CNN (BN, aug, cosine LR, label smoothing, flip TTA)",
 }
+SEARCH_EXPERIMENTS = ("fnn_hyperopt", "cnn_grid", "cnn_hyperopt")
 # --quick searches two points so the smoke run stays short; the full run uses the seed's 10 points.
 QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [3]}
 
@@ -93,7 +94,8 @@ def make_experiment(
     max_evals : int, default=None
         Trials of the hyperopt experiments (default: the seed's 25; 2 when ``quick``).
     trials_file : path, default=None
-        Where a hyperopt experiment keeps its trials (resumable).
+        Where a search experiment keeps its finished hyperopt trials or grid
+        candidates, so that fitting it again resumes the search.
     dtype_policy : str, default="float32"
         Keras dtype policy of the networks (``"mixed_bfloat16"``: several times
         faster training on CPUs with AMX / AVX512-BF16).
@@ -132,7 +134,11 @@ def make_experiment(
         ),
         "cnn": lambda: estimators.CNNClassifier(**small_cnn, **params),
         "cnn_grid": lambda: seed_grid_search(
-            estimators.CNNClassifier(**small_cnn, **params), param_grid=QUICK_CNN_GRID if quick else None, **search, **grid_verbose
+            estimators.CNNClassifier(**small_cnn, **params),
+            param_grid=QUICK_CNN_GRID if quick else None,
+            checkpoint=trials_file,
+            **search,
+            **grid_verbose,
         ),
         "cnn_hyperopt": lambda: seed_hyperopt_search("cnn", estimators.CNNClassifier(**small_cnn, **params), **search, **hyperopt),
         "cnn_standardized": lambda: make_pipeline(ImageStandardizer(mode="sample"), estimators.CNNClassifier(**small_cnn, **params)),
@@ -143,7 +149,10 @@ def make_experiment(
             source_data=aux_data, source_epochs=1 if quick else 3, fine_tune_epochs=1 if quick else 15, **small_cnn, **params
         ),
         "multitask": lambda: estimators.MultiTaskCNNClassifier(aux_data=aux_data, **small_cnn, **params),
-        "modern": lambda: estimators.ModernCNNClassifier(widths=(8, 16) if quick else (32, 64, 128, 256), head_units=32 if quick else 256, **params),
+        # Widths, dropout and zoom of the best CPU-budget recipe (benchmarks/RESULTS.md, session 4).
+        "modern": lambda: estimators.ModernCNNClassifier(
+            widths=(8, 16) if quick else (32, 64, 128, 256), head_units=32 if quick else 256, dropout=0.15, zoom=0.0, **params
+        ),
     }
     return makers[name]()
 
@@ -206,9 +215,9 @@ def run_experiment(
     (a Markdown table row), ``confusion_matrix.png``, ``loss_curve.png``
     (networks), ``search_results.csv`` (searches: one row per candidate) and
     the fitted model (``model.keras`` for networks, ``model.joblib`` otherwise).
-    Hyperopt experiments keep their trials in ``trials.pkl`` (``trials-quick.pkl``
-    with ``quick``): running the same command again after an interruption
-    resumes the search; delete the file to start afresh.
+    Search experiments keep their finished hyperopt trials or grid candidates in
+    ``trials.pkl`` (``trials-quick.pkl`` with ``quick``): running the same command
+    again after an interruption resumes the search; delete the file to start afresh.
 
     Parameters
     ----------
@@ -234,7 +243,7 @@ def run_experiment(
 
     folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
-    trials_file = folder / ("trials-quick.pkl" if quick else "trials.pkl") if name in ("fnn_hyperopt", "cnn_hyperopt") else None
+    trials_file = folder / ("trials-quick.pkl" if quick else "trials.pkl") if name in SEARCH_EXPERIMENTS else None
     estimator = make_experiment(
         name,
         quick=quick,
@@ -266,8 +275,9 @@ def run_experiment(
     )
     if hasattr(estimator, "best_params_"):
         results.update(best_params=estimator.best_params_, best_validation_score=estimator.best_score_)
-        if hasattr(estimator, "n_resumed_trials_"):
-            results["n_resumed_trials"] = estimator.n_resumed_trials_
+        for resumed in ("n_resumed_trials_", "n_resumed_candidates_"):
+            if hasattr(estimator, resumed):
+                results[resumed.rstrip("_")] = getattr(estimator, resumed)
         pd.DataFrame(estimator.cv_results_).to_csv(folder / "search_results.csv", index=False)
     figure = plot_confusion_matrix(y_test, estimator.predict(X_test), title=f"{name}: PublicTest")
     figure.savefig(folder / "confusion_matrix.png", dpi=110)

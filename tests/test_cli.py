@@ -67,6 +67,9 @@ def test_each_network_experiment_runs_quick(tmp_path, name):
     # Pipelines keep their transformers, so they are saved whole with joblib; bare networks as .keras.
     model_file = "model.joblib" if hasattr(getattr(fitted, "estimator", fitted), "steps") else "model.keras"
     assert (folder / "loss_curve.png").exists() and (folder / model_file).exists()
+    if name in ("cnn_grid", "cnn_hyperopt"):  # searches keep what they finished, to resume after an interruption
+        assert (folder / "trials-quick.pkl").exists()
+        assert results["n_resumed_candidates" if name == "cnn_grid" else "n_resumed_trials"] == 0
 
 
 def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):

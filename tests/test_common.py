@@ -1,10 +1,11 @@
-"""scikit-learn's estimator checks over every transformer (and network) of the package, with tiny params."""
+"""scikit-learn's estimator checks over every transformer, network and search of the package, with tiny params."""
 
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_fer.estimators import (
@@ -16,6 +17,7 @@ from sklearn_fer.estimators import (
 )
 from sklearn_fer.features import HOGTransformer, LBPTransformer
 from sklearn_fer.networks import build_cnn
+from sklearn_fer.search import ResumableGridSearchCV
 from sklearn_fer.preprocessing import (
     ImageReshaper,
     ImageResizer,
@@ -67,6 +69,9 @@ NETWORKS = [
         **{k: v for k, v in _TINY_CONV.items() if k != "kernel_size"},
     ),
 ]
+# Without a checkpoint; with one, every check that fits on a second data set is refused by design
+# (a checkpoint belongs to one search on one data set; tests/test_search.py covers that).
+SEARCHES = [ResumableGridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1.0]}, cv=2)]
 
 # Each expected failure, with the reason it cannot pass.
 _NETWORK_FAILURES = {
@@ -97,6 +102,6 @@ def _expected_failures(estimator):
     return EXPECTED_FAILURES.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(TRANSFORMERS + NETWORKS, expected_failed_checks=_expected_failures)
+@parametrize_with_checks(TRANSFORMERS + NETWORKS + SEARCHES, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)

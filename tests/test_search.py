@@ -21,6 +21,7 @@ from sklearn_fer.datasets import official_split
 from sklearn_fer.search import (
     SEED_CNN_GRID,
     HyperoptSearchCV,
+    ResumableGridSearchCV,
     cnn_classifier,
     fnn_classifier,
     hog_transformer,
@@ -147,6 +148,86 @@ def test_integer_cv_of_a_search_over_a_network_is_stratified():
     from sklearn.base import is_classifier
 
     assert is_classifier(search.estimator) and is_classifier(HyperoptSearchCV(search.estimator, seed_space("cnn")))
+
+
+# -- ResumableGridSearchCV ----------------------------------------------------------------------------
+
+
+class InterruptibleCentroids(SlowCentroidClassifier):
+    """Counts its fits, and raises KeyboardInterrupt (as Ctrl-C would) when fitted with ``interrupt_at``."""
+
+    interrupt_at = None
+    n_fits = 0
+
+    def fit(self, X, y):
+        if self.shrink == type(self).interrupt_at:
+            raise KeyboardInterrupt
+        type(self).n_fits += 1
+        return super().fit(X, y)
+
+
+SHRINK_GRID = {"shrink": [0.0, 0.25, 0.5, 0.75, 1.0]}
+
+
+def _fits_of(search, X, y):
+    InterruptibleCentroids.n_fits = 0
+    search.fit(X, y)
+    return InterruptibleCentroids.n_fits
+
+
+def test_an_interrupted_grid_search_resumes_where_it_stopped(tmp_path, monkeypatch):
+    X, y = _digits()
+    checkpoint = tmp_path / "grid.pkl"
+    monkeypatch.setattr(InterruptibleCentroids, "interrupt_at", 0.75)
+    with pytest.raises(KeyboardInterrupt):
+        ResumableGridSearchCV(InterruptibleCentroids(), SHRINK_GRID, cv=2, checkpoint=checkpoint).fit(X, y)
+    monkeypatch.setattr(InterruptibleCentroids, "interrupt_at", None)
+
+    resumed = ResumableGridSearchCV(InterruptibleCentroids(), SHRINK_GRID, cv=2, checkpoint=checkpoint)
+    # Only the two unfinished candidates are fitted (2 folds each), then the refit.
+    assert _fits_of(resumed, X, y) == 2 * 2 + 1 and resumed.n_resumed_candidates_ == 3
+    plain = GridSearchCV(InterruptibleCentroids(), SHRINK_GRID, cv=2)
+    assert _fits_of(plain, X, y) == 5 * 2 + 1
+    assert resumed.cv_results_["params"] == plain.cv_results_["params"]
+    for key in ("mean_test_score", "split0_test_score", "split1_test_score", "rank_test_score"):
+        np.testing.assert_array_equal(resumed.cv_results_[key], plain.cv_results_[key])
+    assert resumed.best_params_ == plain.best_params_ and resumed.best_estimator_.shrink == plain.best_params_["shrink"]
+    np.testing.assert_array_equal(resumed.predict(X), plain.predict(X))
+    assert not hasattr(resumed, "_saved") and pickle.loads(pickle.dumps(resumed)).best_index_ == plain.best_index_
+
+    # Everything saved: scikit-learn's search needs one evaluation, so only the last candidate runs again.
+    again = ResumableGridSearchCV(InterruptibleCentroids(), SHRINK_GRID, cv=2, checkpoint=checkpoint)
+    assert _fits_of(again, X, y) == 1 * 2 + 1 and again.n_resumed_candidates_ == 4
+    np.testing.assert_array_equal(again.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"])
+
+    # A wider grid over the same search reuses the saved candidates.
+    wider = ResumableGridSearchCV(InterruptibleCentroids(), {"shrink": [0.0, 0.1, 0.25]}, cv=2, checkpoint=checkpoint)
+    assert _fits_of(wider, X, y) == 1 * 2 + 1 and wider.n_resumed_candidates_ == 2
+    assert [p["shrink"] for p in wider.cv_results_["params"]] == [0.0, 0.1, 0.25]
+
+
+def test_grid_checkpoint_of_another_search_is_refused(tmp_path):
+    X, y = _digits()
+    checkpoint = tmp_path / "grid.pkl"
+    ResumableGridSearchCV(InterruptibleCentroids(), {"shrink": [0.0, 0.5]}, cv=2, checkpoint=checkpoint).fit(X, y)
+    others = {
+        "data": (dict(cv=2), X[:200], y[:200]),
+        "cv": (dict(cv=3), X, y),
+        "scoring": (dict(cv=2, scoring="balanced_accuracy"), X, y),
+        "estimator": (dict(cv=2, estimator=InterruptibleCentroids(delay=0.01)), X, y),
+    }
+    for what, (settings, X_other, y_other) in others.items():
+        settings = {"estimator": InterruptibleCentroids(), **settings}
+        search = ResumableGridSearchCV(param_grid={"shrink": [0.0, 0.5]}, checkpoint=checkpoint, **settings)
+        with pytest.raises(ValueError, match=f"belongs to a search with other {what};.*delete it"):
+            search.fit(X_other, y_other)
+    # verbosity is not part of a search's identity
+    ResumableGridSearchCV(InterruptibleCentroids(), {"shrink": [0.0, 0.5]}, cv=2, verbose=1, checkpoint=checkpoint).fit(X, y)
+    (tmp_path / "other.pkl").write_bytes(pickle.dumps({"something": "else"}))
+    with pytest.raises(ValueError, match="other.pkl.*not written by ResumableGridSearchCV"):
+        ResumableGridSearchCV(InterruptibleCentroids(), {"shrink": [0.0]}, cv=2, checkpoint=tmp_path / "other.pkl").fit(X, y)
+    with pytest.raises(ValueError, match="checkpoint"):
+        ResumableGridSearchCV(InterruptibleCentroids(), {"shrink": [0.0]}, cv=2, checkpoint=3).fit(X, y)
 
 
 # -- HyperoptSearchCV ------------------------------------------------------------------------------------

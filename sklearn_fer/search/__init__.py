@@ -18,12 +18,14 @@ from ._components import (
     transfer_cnn_classifier,
     zca_whitening,
 )
+from ._grid_search import ResumableGridSearchCV
 from ._hyperopt_search import HyperoptSearchCV
 from ._presets import SEED_CNN_GRID, SEED_MAX_EVALS, seed_component, seed_grid_search, seed_hyperopt_search, seed_space
 
 __all__ = [
     "DEFAULT_DISTRIBUTIONS",
     "HyperoptSearchCV",
+    "ResumableGridSearchCV",
     "SEED_CNN_GRID",
     "SEED_MAX_EVALS",
     "cnn_classifier",

@@ -97,7 +97,7 @@ def seed_hyperopt_search(network, estimator=None, *, step=None, max_evals=SEED_M
     return HyperoptSearchCV(estimator, seed_space(network, step=step), max_evals=max_evals, algo="tpe", **search_params)
 
 
-def seed_grid_search(estimator=None, *, step=None, param_grid=None, cv=None, n_jobs=None, refit="accuracy", verbose=0):
+def seed_grid_search(estimator=None, *, step=None, param_grid=None, cv=None, n_jobs=None, refit="accuracy", verbose=0, checkpoint=None):
     """The seed's CNN grid, dropout [0.1 .. 0.5] x kernel size [2, 3], with the shared metrics.
 
     Parameters
@@ -110,15 +110,19 @@ def seed_grid_search(estimator=None, *, step=None, param_grid=None, cv=None, n_j
         ``official_split(usage)`` for the official protocol, an int for stratified k-fold.
     refit : str, default="accuracy"
         The shared metric that selects and refits.
+    checkpoint : str or path, default=None
+        File where every finished candidate is saved, so an interrupted grid resumes
+        (see :class:`ResumableGridSearchCV`).
 
     Returns
     -------
-    search : GridSearchCV (unfitted), multi-metric, refit on ``refit``
+    search : ResumableGridSearchCV (a GridSearchCV; unfitted), multi-metric, refit on ``refit``
     """
-    from sklearn.model_selection import GridSearchCV
-
     from ..metrics import fer_scorers
+    from ._grid_search import ResumableGridSearchCV
 
     estimator = _default_network("cnn") if estimator is None else estimator
     grid = {_prefixed(step, p): values for p, values in (param_grid or SEED_CNN_GRID).items()}
-    return GridSearchCV(estimator, grid, scoring=fer_scorers(), refit=refit, cv=cv, n_jobs=n_jobs, verbose=verbose)
+    return ResumableGridSearchCV(
+        estimator, grid, scoring=fer_scorers(), refit=refit, cv=cv, n_jobs=n_jobs, verbose=verbose, checkpoint=checkpoint
+    )
