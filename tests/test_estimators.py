@@ -91,6 +91,19 @@ def test_flat_and_image_input_agree(data):
     np.testing.assert_allclose(estimator.predict_proba(images[..., None]), estimator.predict_proba(X_test), rtol=1e-6)
 
 
+@pytest.mark.parametrize("kind", sorted(TINY))
+def test_tta_flip_averages_each_face_with_its_mirror_image(data, kind):
+    X, y, X_test, _ = data
+    estimator = TINY[kind](epochs=1, tta_flip=False, random_state=0).fit(X, y)
+    mirrored = X_test.reshape(-1, 48, 48)[:, :, ::-1].reshape(len(X_test), -1)
+    plain, on_mirrors = estimator.predict_proba(X_test), estimator.predict_proba(mirrored)
+    assert not np.allclose(plain, on_mirrors, atol=1e-4)  # else the average below would prove nothing
+    estimator.set_params(tta_flip=True)
+    np.testing.assert_allclose(estimator.predict_proba(X_test), (plain + on_mirrors) / 2, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(estimator.predict(X_test), estimator.classes_[((plain + on_mirrors) / 2).argmax(axis=1)])
+    assert TINY[kind]().tta_flip is (kind == "modern")  # off by default except in the modern recipe
+
+
 def test_random_state_makes_fits_identical(data):
     X, y, X_test, _ = data
     first = TINY["cnn"](epochs=2, flip=True, random_state=3).fit(X, y).predict_proba(X_test)

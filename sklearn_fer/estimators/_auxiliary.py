@@ -112,6 +112,7 @@ class TransferCNNClassifier(CNNClassifier):
         shift=0.0,
         zoom=0.0,
         label_smoothing=0.0,
+        tta_flip=False,
         dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
@@ -145,6 +146,7 @@ class TransferCNNClassifier(CNNClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.tta_flip = tta_flip
         self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -276,6 +278,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         shift=0.0,
         zoom=0.0,
         label_smoothing=0.0,
+        tta_flip=False,
         dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
@@ -304,6 +307,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.shift = shift
         self.zoom = zoom
         self.label_smoothing = label_smoothing
+        self.tta_flip = tta_flip
         self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

@@ -50,6 +50,9 @@ _COMMON_PARAMETERS = """
         Random zoom (fraction) during ``fit`` only.
     label_smoothing : float, default={label_smoothing!r}
         Label smoothing of the categorical cross-entropy.
+    tta_flip : bool, default={tta_flip!r}
+        Test-time flip averaging: ``predict`` / ``predict_proba`` average the
+        outputs on each face and on its mirror image (twice the prediction cost).
     dtype_policy : {{"float32", "mixed_bfloat16", "mixed_float16"}}, default={dtype_policy!r}
         Keras dtype policy of the network's layers. ``"mixed_bfloat16"`` trains
         several times faster on CPUs with AMX / AVX512-BF16 (Intel Sapphire Rapids
@@ -436,6 +439,14 @@ class FERNetworkClassifier(KerasClassifier):
         return self._forward_fn
 
     def _forward(self, X):
+        """Softmax outputs of ``(n, h, w, 1)`` images, averaged with their mirror images if ``tta_flip``."""
+        probabilities = self._softmax_outputs(X)
+        if self.tta_flip:
+            # A face and its mirror image show the same emotion.
+            probabilities = 0.5 * (probabilities + self._softmax_outputs(np.ascontiguousarray(X[:, :, ::-1])))
+        return probabilities
+
+    def _softmax_outputs(self, X):
         """Softmax outputs through a compiled TensorFlow graph (no ``model.predict`` per-call overhead)."""
         import tensorflow as tf
 
