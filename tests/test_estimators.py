@@ -153,6 +153,26 @@ def test_early_stopping_holds_out_a_validation_split_and_stops(data):
     assert plot_history(history).axes
 
 
+def test_early_stopping_split_is_stratified_and_seeded(data, monkeypatch):
+    from sklearn.model_selection import train_test_split
+
+    X, _, _, _ = data
+    y = np.r_[np.zeros(200, int), np.ones(40, int), np.full(40, 2)]  # imbalanced, as FER2013 is
+    seen = {}
+    original = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        seen["validation"] = kwargs["validation_data"]
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    TINY["fnn"](epochs=1, early_stopping=True, validation_fraction=0.25, random_state=3).fit(X, y)
+    X_val, y_val, _ = seen["validation"]
+    assert np.bincount(y_val.argmax(axis=1)).tolist() == [50, 10, 10]  # a quarter of each class
+    _, expected = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=3)
+    np.testing.assert_array_equal(X_val.reshape(len(X_val), -1), X[expected].astype(np.float32))
+
+
 def test_save_and_load_keras_format(data, tmp_path):
     X, y, X_test, _ = data
     estimator = TINY["modern"](epochs=1, random_state=0).fit(X, y)

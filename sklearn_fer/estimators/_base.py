@@ -356,7 +356,7 @@ class FERNetworkClassifier(KerasClassifier):
         from sklearn.model_selection import train_test_split
 
         labels = y.argmax(axis=1)
-        stratify = labels if np.bincount(labels).min(initial=0) >= 2 else None
+        stratify = labels if np.unique(labels, return_counts=True)[1].min() >= 2 else None
         weights = np.ones(len(X), dtype=np.float32) if sample_weight is None else sample_weight
         try:
             parts = train_test_split(X, y, weights, test_size=self.validation_fraction, stratify=stratify, random_state=self._random_state)

@@ -1,0 +1,62 @@
+"""Test-time flip averaging (``tta_flip``) on a network trained by bench_networks.py.
+
+Reports accuracy with and without ``tta_flip`` on the inner validation split the network was
+early-stopped on (the 10% of Training that bench_networks.py held out, recovered from its seed)
+and on PublicTest. The decision to use it belongs to the validation figures; ``tta_flip`` changes
+nothing in training, so the saved network with ``tta_flip=True`` is exactly what a fit with
+``tta_flip=True`` gives.
+
+    python benchmarks/bench_tta.py --data ../shared/data/fer2013 --model benchmarks/out/cnn.keras
+"""
+
+import joblib
+import numpy as np
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+
+from _common import machine, parser
+from sklearn_fer.datasets import load_fer2013
+from sklearn_fer.estimators import load_model
+from sklearn_fer.experiments import _fitted_network
+
+
+def _load(path):
+    return load_model(path) if str(path).endswith(".keras") else joblib.load(path)
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--model", required=True, help=".keras file or .joblib pipeline written by bench_networks.py")
+    p.add_argument(
+        "--split", choices=("stratified", "random"), default="stratified",
+        help="how the network's early-stopping split was drawn: 'random' for networks trained before the "
+        "fix of session 5 (the split was meant to be stratified but was not)",
+    )
+    args = p.parse_args()
+    model = _load(args.model)
+    network = _fitted_network(model)
+    vars(network).setdefault("tta_flip", False)  # pickled before the parameter existed (session 5)
+    train = load_fer2013(args.data, usage="Training", progress=False)
+    test = load_fer2013(args.data, usage="PublicTest", progress=False)
+    # The same call as the estimator's early-stopping split: it depends only on the labels and the seed.
+    _, validation = train_test_split(
+        np.arange(len(train.target)),
+        test_size=network.validation_fraction,
+        stratify=train.target if args.split == "stratified" else None,
+        random_state=network.random_state,
+    )
+    print(f"machine: {machine()}; {args.model}: {type(network).__name__}, {len(validation)} validation faces ({args.split} split)")
+    history = network.history_
+    accuracy_key = next((key for key in ("val_accuracy", "val_emotion_accuracy") if key in history), None)
+    if accuracy_key:  # the restored epoch is the one of lowest validation loss
+        restored = int(np.argmin(history["val_loss"]))
+        print(f"history: {accuracy_key} {history[accuracy_key][restored]:.4f} at the restored epoch {restored + 1} (should match below)")
+    for tta in (False, True):
+        network.set_params(tta_flip=tta)
+        val = accuracy_score(train.target[validation], model.predict(train.data[validation]))
+        public = accuracy_score(test.target, model.predict(test.data))
+        print(f"tta_flip={tta!s:5}: validation {val:.4f}, PublicTest {public:.4f}")
+
+
+if __name__ == "__main__":
+    main()
