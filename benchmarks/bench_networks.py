@@ -6,6 +6,7 @@ Training; PublicTest is only used for the final report, with the shared metrics.
     python benchmarks/bench_networks.py --data ../shared/data/fer2013 --mnist ../shared/data/mnist --network cnn
 """
 
+import ast
 import json
 import time
 
@@ -66,11 +67,26 @@ def networks(mnist):
     }
 
 
+def _override(item):
+    name, separator, value = item.partition("=")
+    if not separator:
+        raise SystemExit(f"--set {item!r}: expected PARAM=VALUE")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value  # a bare string such as --set optimizer=sgd
+
+
 def main():
     p = parser(__doc__)
     p.add_argument("--mnist", default=str(Path(DEFAULT_DATA).parent / "mnist"))
     p.add_argument("--network", required=True, choices=sorted(SEED_FIGURES))
     p.add_argument("--epochs", type=int, default=None, help="override the recipe's epoch budget")
+    p.add_argument(
+        "--set", action="append", default=[], metavar="PARAM=VALUE",
+        help="override a parameter of the recipe's network, e.g. --set dropout=0.1 (a Python literal; repeatable)",
+    )
+    p.add_argument("--tag", default=None, help="name of the output files (default: the network's)")
     p.add_argument("--out", default=str(Path(__file__).parent / "out"))
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
@@ -80,6 +96,8 @@ def main():
     network = _fitted_network(model)  # the Keras step of a Pipeline, where history_ lives
     if args.epochs:
         network.set_params(epochs=args.epochs)
+    network.set_params(**dict(_override(item) for item in args.set))
+    tag = args.tag or args.network
     print(f"machine: {machine()}; {args.network}: {model}", flush=True)
     start = time.time()
     result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)
@@ -87,11 +105,11 @@ def main():
                   history=dict(network.history_), seed_figure=SEED_FIGURES[args.network])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.network}.json").write_text(json.dumps(result, indent=1))
+    (out / f"{tag}.json").write_text(json.dumps(result, indent=1))
     if model is network:
-        model.save(out / f"{args.network}.keras")
+        model.save(out / f"{tag}.keras")
     else:
-        joblib.dump(model, out / f"{args.network}.joblib")
+        joblib.dump(model, out / f"{tag}.joblib")
     print(
         f"RESULT {args.network}: PublicTest accuracy {result['accuracy']:.4f} (seed {SEED_FIGURES[args.network]}), "
         f"balanced {result['balanced_accuracy']:.4f}, macro-F1 {result['f1_macro']:.4f}, "

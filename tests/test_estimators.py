@@ -173,6 +173,34 @@ def test_early_stopping_split_is_stratified_and_seeded(data, monkeypatch):
     np.testing.assert_array_equal(X_val.reshape(len(X_val), -1), X[expected].astype(np.float32))
 
 
+@pytest.mark.parametrize("monitor", ["accuracy", "loss"])
+def test_early_stopping_restores_the_best_epoch_of_its_monitor(faces, monitor):
+    from sklearn.model_selection import train_test_split
+
+    X, y = faces.data, faces.target
+    estimator = TINY["fnn"](epochs=12, early_stopping=True, n_iter_no_change=2, monitor=monitor, random_state=0).fit(X, y)
+    history = estimator.history_
+    values = history[f"val_{monitor}"]
+    best = int(np.argmax(values) if monitor == "accuracy" else np.argmin(values))
+    assert len(values) == 12 or len(values) == best + 1 + 2  # stopped 2 epochs after the best one
+    _, validation = train_test_split(np.arange(len(y)), test_size=0.1, stratify=y, random_state=0)
+    # The restored weights are the best epoch's: they reproduce its logged validation accuracy.
+    assert estimator.score(X[validation], y[validation]) == pytest.approx(history["val_accuracy"][best], abs=1e-6)
+
+
+def test_multitask_monitors_its_emotion_head(data):
+    X, y, _, _ = data
+    estimator = TINY["multitask"](epochs=1, early_stopping=True, aux_data=(X[:40].reshape(-1, 48, 48), y[:40] % 3))
+    callbacks = estimator.set_params(monitor="accuracy")._callbacks(True)
+    assert [(c.monitor, c.mode) for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)] == [("val_emotion_accuracy", "max")]
+    estimator.fit(X, y)
+    assert "val_emotion_accuracy" in estimator.history_
+    callbacks = estimator.set_params(monitor="loss", lr_schedule="plateau")._callbacks(True)
+    assert {(type(c).__name__, c.monitor, c.mode) for c in callbacks} == {
+        ("EarlyStopping", "val_loss", "min"), ("ReduceLROnPlateau", "val_loss", "min")
+    }
+
+
 def test_save_and_load_keras_format(data, tmp_path):
     X, y, X_test, _ = data
     estimator = TINY["modern"](epochs=1, random_state=0).fit(X, y)
@@ -288,6 +316,7 @@ def test_docstrings_show_each_networks_own_defaults():
         (dict(validation_fraction=1.5), "validation_fraction"),
         (dict(epochs=0), "epochs must be a positive integer"),
         (dict(class_weight="weird"), "class_weight"),
+        (dict(monitor="f1"), "monitor must be 'accuracy' or 'loss', got 'f1'"),
         (dict(lr_schedule="step"), "lr_schedule must be 'cosine', 'plateau' or None, got 'step'"),
         (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
         (dict(dtype_policy="float16"), "dtype_policy must be one of 'float32', 'mixed_bfloat16', 'mixed_float16', got 'float16'"),

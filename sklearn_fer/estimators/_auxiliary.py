@@ -117,6 +117,7 @@ class TransferCNNClassifier(CNNClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        monitor="accuracy",
         random_state=None,
         verbose=0,
     ):
@@ -151,6 +152,7 @@ class TransferCNNClassifier(CNNClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.monitor = monitor
         self.random_state = random_state
         self.verbose = verbose
 
@@ -283,6 +285,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        monitor="accuracy",
         random_state=None,
         verbose=0,
     ):
@@ -312,6 +315,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.monitor = monitor
         self.random_state = random_state
         self.verbose = verbose
 
@@ -335,6 +339,9 @@ class MultiTaskCNNClassifier(CNNClassifier):
             **args,
             **self._common_build_args(n_extra_samples=len(y_aux)),
         )
+
+    # The validation split holds FER faces only, so its total loss is the emotion head's.
+    _MONITORED = {"accuracy": "emotion_accuracy", "loss": "loss"}
 
     def _inference_output(self, outputs):
         return outputs["emotion"]

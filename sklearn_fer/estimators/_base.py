@@ -33,7 +33,7 @@ _COMMON_PARAMETERS = """
     learning_rate : float, default={learning_rate!r}
     lr_schedule : {{"cosine", "plateau", None}}, default={lr_schedule!r}
         ``"cosine"``: cosine decay of the learning rate to zero over the ``epochs``
-        (per optimizer step); ``"plateau"``: halve it when the monitored loss has not
+        (per optimizer step); ``"plateau"``: halve it when the ``monitor`` value has not
         improved for 3 epochs (``ReduceLROnPlateau``); ``None``: constant.
         With a schedule, ``history_["learning_rate"]`` holds the rate of each epoch.
     batch_size : int, default={batch_size!r}
@@ -60,10 +60,16 @@ _COMMON_PARAMETERS = """
         these types, so time a short fit first. Inputs and softmax outputs stay float32.
     early_stopping : bool, default={early_stopping!r}
         Hold out ``validation_fraction`` of the training data (stratified) and
-        stop when its loss has not improved for ``n_iter_no_change`` epochs,
-        restoring the best weights.
+        stop when its ``monitor`` value has not improved for ``n_iter_no_change``
+        epochs, restoring the weights of the best epoch.
     validation_fraction : float, default={validation_fraction!r}
     n_iter_no_change : int, default={n_iter_no_change!r}
+    monitor : {{"accuracy", "loss"}}, default={monitor!r}
+        What early stopping and ``lr_schedule="plateau"`` watch (on the
+        validation split with ``early_stopping``, else on the training data):
+        categorical accuracy, as scikit-learn's ``MLPClassifier`` does, or the
+        cross-entropy loss, Keras's usual choice. Without augmentation the
+        validation loss often starts rising while accuracy still improves.
     random_state : int or None, default={random_state!r}
         Seed: two fits with the same seed give identical predictions.
     verbose : int, default={verbose!r}
@@ -218,6 +224,9 @@ class FERNetworkClassifier(KerasClassifier):
     ``_build_network(meta)`` returning a compiled Keras model.
     """
 
+    # ``monitor`` values -> the Keras history key of the FER output
+    _MONITORED = {"accuracy": "accuracy", "loss": "loss"}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__doc__ and "{common}" in cls.__doc__:
@@ -310,6 +319,8 @@ class FERNetworkClassifier(KerasClassifier):
     def _check_common_params(self):
         if not 0 < self.validation_fraction < 1:
             raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
+        if not isinstance(self.monitor, str) or self.monitor not in self._MONITORED:
+            raise ValueError(f"monitor must be 'accuracy' or 'loss', got {self.monitor!r}")
         if self.lr_schedule not in _LR_SCHEDULES:
             raise ValueError(f"lr_schedule must be 'cosine', 'plateau' or None, got {self.lr_schedule!r}")
         if self.class_weight not in (None, "balanced") and not isinstance(self.class_weight, dict):
@@ -368,15 +379,16 @@ class FERNetworkClassifier(KerasClassifier):
     def _callbacks(self, has_validation):
         import keras
 
-        monitor = "val_loss" if has_validation else "loss"
+        name = self._MONITORED[self.monitor]
+        monitor, mode = (f"val_{name}" if has_validation else name), ("max" if self.monitor == "accuracy" else "min")
         callbacks = []
         if self.early_stopping:
             callbacks.append(
-                keras.callbacks.EarlyStopping(monitor=monitor, patience=self.n_iter_no_change, restore_best_weights=True)
+                keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=self.n_iter_no_change, restore_best_weights=True)
             )
         if self.lr_schedule == "plateau":
             # Also writes the learning rate of each epoch into the history.
-            callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=3, min_lr=1e-5))
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5, patience=3, min_lr=1e-5))
         elif self.lr_schedule == "cosine":
             callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=self._log_learning_rate))
         return callbacks

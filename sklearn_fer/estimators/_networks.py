@@ -38,6 +38,7 @@ class FNNClassifier(FERNetworkClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        monitor="accuracy",
         random_state=None,
         verbose=0,
     ):
@@ -61,6 +62,7 @@ class FNNClassifier(FERNetworkClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.monitor = monitor
         self.random_state = random_state
         self.verbose = verbose
 
@@ -126,6 +128,7 @@ class CNNClassifier(FERNetworkClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        monitor="accuracy",
         random_state=None,
         verbose=0,
     ):
@@ -153,6 +156,7 @@ class CNNClassifier(FERNetworkClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.monitor = monitor
         self.random_state = random_state
         self.verbose = verbose
 
@@ -215,6 +219,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=8,
+        monitor="accuracy",
         random_state=None,
         verbose=0,
     ):
@@ -239,6 +244,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.monitor = monitor
         self.random_state = random_state
         self.verbose = verbose
 
