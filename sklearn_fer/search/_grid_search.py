@@ -18,9 +18,18 @@ def _candidate_key(params):
     return repr(sorted(params.items()))
 
 
+def _digest(value):
+    """A hash of ``value``'s content; its repr when it cannot be pickled (e.g. a lambda scorer)."""
+    import joblib
+
+    try:
+        return joblib.hash(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return repr(value)
+
+
 def _search_fingerprint(search, X, y):
     """What a saved candidate's scores depend on, apart from its own parameters."""
-    import joblib
 
     def comparable(value):
         return type(value).__name__ if isinstance(value, BaseEstimator) else value
@@ -29,10 +38,10 @@ def _search_fingerprint(search, X, y):
         name: comparable(value) for name, value in search.estimator.get_params(deep=True).items() if not name.endswith("verbose")
     }
     return {
-        "data": joblib.hash((X, y)),
-        "cv": repr(search.cv),
-        "scoring": repr(search.scoring),
-        "estimator": joblib.hash((type(search.estimator).__name__, settings)),
+        "data": _digest((X, y)),
+        "cv": _digest(search.cv),  # a hash, not the repr: numpy abbreviates long arrays (PredefinedSplit)
+        "scoring": _digest(search.scoring),
+        "estimator": _digest((type(search.estimator).__name__, settings)),
         "return_train_score": search.return_train_score,
     }
 
