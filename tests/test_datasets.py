@@ -207,7 +207,7 @@ def test_load_mnist_idx(tmp_path, rng, compress):
 
 
 def test_synthetic_faces_are_balanced_reproducible_and_not_trivial(faces):
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import RidgeClassifier
     from sklearn.model_selection import cross_val_score
 
     assert faces.images.shape == (490, 48, 48) and faces.images.dtype == np.uint8
@@ -215,9 +215,9 @@ def test_synthetic_faces_are_balanced_reproducible_and_not_trivial(faces):
     assert "synthetic" in faces.DESCR.lower()
     again = make_synthetic_faces(490, random_state=0)
     np.testing.assert_array_equal(faces.images, again.images)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        linear = cross_val_score(LogisticRegression(max_iter=100), faces.data / 255.0, faces.target, cv=3).mean()
+    # A linear model learns something but not everything (a ridge classifier: ~1 s, where a
+    # 100-iteration logistic regression took a minute of CPU next to a training network).
+    linear = cross_val_score(RidgeClassifier(alpha=1.0), faces.data / 255.0, faces.target, cv=3).mean()
     assert 1 / 7 + 0.1 < linear < 0.9
 
 
