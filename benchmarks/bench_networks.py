@@ -35,8 +35,11 @@ def networks(mnist):
 
     # bfloat16 mixed precision: about 2x faster seed-CNN training on this machine's AMX CPU (RESULTS.md, session 4).
     # Flip test-time averaging raised every network's validation accuracy (bench_tta.py, RESULTS.md session 5).
+    # The recorded runs restored the epoch of lowest validation loss (before `monitor` existed); with cosine
+    # decay to zero the two criteria pick nearby epochs, and monitor="loss" keeps the recipes reproducible.
     common = dict(
-        early_stopping=True, validation_fraction=0.1, dtype_policy="mixed_bfloat16", tta_flip=True, random_state=0, verbose=2
+        early_stopping=True, validation_fraction=0.1, monitor="loss", dtype_policy="mixed_bfloat16", tta_flip=True,
+        random_state=0, verbose=2,
     )
     return {
         # Each face standardised by its own mean and std (lighting varies a lot between faces; a
@@ -51,8 +54,12 @@ def networks(mnist):
         ),
         # The seed's architecture with a cosine learning-rate decay over the budget (session 2 ran it
         # with a constant rate: 58.7%, still improving at its 22nd epoch). Batch norm is left off: it
-        # learned far slower on this budget (RESULTS.md, session 3).
-        "cnn": lambda: CNNClassifier(lr_schedule="cosine", flip=True, shift=0.1, epochs=40, n_iter_no_change=8, **common),
+        # learned far slower on this budget (RESULTS.md, session 3). Session 4's training accuracy
+        # (60.3%, with dropout and augmentation) stayed under its validation accuracy (62.9%), so
+        # session 5 lightened the dropout (0.25 -> 0.1 after each block, 0.5 -> 0.3 before the head).
+        "cnn": lambda: CNNClassifier(
+            dropout=0.1, dense_dropout=0.3, lr_schedule="cosine", flip=True, shift=0.1, epochs=40, n_iter_no_change=8, **common
+        ),
         "transfer": lambda: TransferCNNClassifier(
             source_data=mnist, source_epochs=3, freeze="all", epochs=4, fine_tune_epochs=16,
             fine_tune_learning_rate=5e-4, flip=True, shift=0.1, n_iter_no_change=5, **common
