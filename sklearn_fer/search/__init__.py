@@ -1,4 +1,4 @@
-"""Searches: a resumable scikit-learn style hyperopt search, hpsklearn components, the seed's presets.
+"""Searches: resumable grid and scikit-learn style hyperopt searches, hpsklearn components, the seed's presets.
 
 Importing this module does not import TensorFlow; the network components import it
 when a point of their space is drawn.
