@@ -32,6 +32,11 @@ def main():
         help="how the network's early-stopping split was drawn: 'random' for networks trained before the "
         "fix of session 5 (the split was meant to be stratified but was not)",
     )
+    p.add_argument(
+        "--restored-by", choices=("loss", "accuracy"), default="loss",
+        help="the network's early-stopping monitor, to find its restored epoch in the history (bench_networks.py "
+        "recipes and every network trained before session 5: loss)",
+    )
     args = p.parse_args()
     model = _load(args.model)
     network = _fitted_network(model)
@@ -48,8 +53,8 @@ def main():
     print(f"machine: {machine()}; {args.model}: {type(network).__name__}, {len(validation)} validation faces ({args.split} split)")
     history = network.history_
     accuracy_key = next((key for key in ("val_accuracy", "val_emotion_accuracy") if key in history), None)
-    if accuracy_key:  # the restored epoch is the one of lowest validation loss
-        restored = int(np.argmin(history["val_loss"]))
+    if accuracy_key:
+        restored = int(np.argmin(history["val_loss"]) if args.restored_by == "loss" else np.argmax(history[accuracy_key]))
         print(f"history: {accuracy_key} {history[accuracy_key][restored]:.4f} at the restored epoch {restored + 1} (should match below)")
     for tta in (False, True):
         network.set_params(tta_flip=tta)
