@@ -4,12 +4,12 @@ import os
 import pickle
 from pathlib import Path
 
+import joblib
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
-from ._hyperopt_search import _write_atomically
+from ._hyperopt_search import _read_saved_state, _write_atomically
 
 _CHECKPOINT_FORMAT = "sklearn-fer-grid-checkpoint-1"
 
@@ -20,8 +20,6 @@ def _candidate_key(params):
 
 def _digest(value):
     """A hash of ``value``'s content; its repr when it cannot be pickled (e.g. a lambda scorer)."""
-    import joblib
-
     try:
         return joblib.hash(value)
     except (pickle.PicklingError, TypeError, AttributeError):
@@ -152,13 +150,9 @@ class ResumableGridSearchCV(GridSearchCV):
         path = Path(self.checkpoint)
         if not path.exists():
             return {}
-        try:
-            with open(path, "rb") as stream:
-                state = pickle.load(stream)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-            raise ValueError(f"checkpoint {str(path)!r} is not a readable sklearn-fer grid checkpoint ({error})") from None
-        if not isinstance(state, dict) or state.get("format") != _CHECKPOINT_FORMAT:
-            raise ValueError(f"checkpoint {str(path)!r} was not written by ResumableGridSearchCV")
+        state = _read_saved_state(
+            path, fmt=_CHECKPOINT_FORMAT, argument="checkpoint", kind="grid checkpoint", writer="ResumableGridSearchCV"
+        )
         changed = [what for what, value in self._fingerprint.items() if state["fingerprint"].get(what) != value]
         if changed:
             raise ValueError(
@@ -181,7 +175,7 @@ class ResumableGridSearchCV(GridSearchCV):
             print(f"{self.n_resumed_candidates_} of {len(grid)} candidates read from {self.checkpoint}")
         self._grid_order = {_candidate_key(params): index for index, params in enumerate(grid)}
         # n_jobs candidates at a time (each saved as soon as its batch is finished), so n_jobs still parallelises
-        batch = max(1, effective_n_jobs(self.n_jobs))
+        batch = max(1, joblib.effective_n_jobs(self.n_jobs))
         for start in range(0, len(pending), batch):
             evaluate_candidates(pending[start : start + batch])
 

@@ -48,6 +48,22 @@ def _estimator_has(method):
     return check
 
 
+def _read_saved_state(path, *, fmt, argument, kind, writer):
+    """The dict pickled by :func:`_write_atomically` at ``path``, checked to carry ``"format": fmt``.
+
+    ``argument`` (the parameter naming the file), ``kind`` (what the file holds) and
+    ``writer`` (the class that writes it) make the errors name the file and what was expected.
+    """
+    try:
+        with open(path, "rb") as stream:
+            state = pickle.load(stream)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+        raise ValueError(f"{argument} {str(path)!r} is not a readable sklearn-fer {kind} ({error})") from None
+    if not isinstance(state, dict) or state.get("format") != fmt:
+        raise ValueError(f"{argument} {str(path)!r} was not written by {writer}")
+    return state
+
+
 def _write_atomically(path, payload):
     """Pickle ``payload`` to ``path`` via a temporary file, so a kill mid-write leaves the old file intact."""
     path = Path(path)
@@ -217,13 +233,9 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         state = {"format": _TRIALS_FORMAT, "parameters": sorted(self.space), "seed": seed, "trials": hyperopt.Trials()}
         if self.trials_file is None or not Path(self.trials_file).exists():
             return state
-        try:
-            with open(self.trials_file, "rb") as stream:
-                saved = pickle.load(stream)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
-            raise ValueError(f"trials_file {str(self.trials_file)!r} is not a readable sklearn-fer trials file ({error})") from None
-        if not isinstance(saved, dict) or saved.get("format") != _TRIALS_FORMAT:
-            raise ValueError(f"trials_file {str(self.trials_file)!r} was not written by HyperoptSearchCV")
+        saved = _read_saved_state(
+            self.trials_file, fmt=_TRIALS_FORMAT, argument="trials_file", kind="trials file", writer="HyperoptSearchCV"
+        )
         if saved["parameters"] != state["parameters"]:
             raise ValueError(
                 f"trials_file {str(self.trials_file)!r} holds a search over {saved['parameters']}, "
