@@ -72,7 +72,13 @@ def networks(mnist):
         ),
         # Session 3's 18-epoch run underfitted (training accuracy 61.4%, validation 60.7%): lighter
         # per-block dropout (0.3 -> 0.15), no zoom, and more epochs, which bfloat16 makes affordable.
-        "modern": lambda: ModernCNNClassifier(widths=(32, 64, 128, 256), dropout=0.15, zoom=0.0, epochs=24, **common),
+        # Session 4's 24 epochs still underfitted (training accuracy 68.5%, validation 64.8% and rising);
+        # session 6's fused batch norm halved the epoch time, so the budget doubled (and early stopping
+        # watches validation accuracy, the package default).
+        "modern": lambda: ModernCNNClassifier(
+            widths=(32, 64, 128, 256), dropout=0.15, zoom=0.0, epochs=50, n_iter_no_change=15,
+            **{**common, "monitor": "accuracy"},
+        ),
     }
 
 

@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import flatten_images, image_layout, resolve_image_shape
+from ..networks import _layers  # noqa: F401  registers our Keras layers, which unpickling and load_model need
 
 # Batch size of the compiled forward pass used by predict / predict_proba.
 _PREDICT_BATCH = 1024

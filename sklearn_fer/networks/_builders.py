@@ -105,6 +105,12 @@ def _compile(model, optimizer, *, label_smoothing=0.0, loss_weights=None):
     return model
 
 
+def _batch_norm(name):
+    from ._layers import FusedBatchNormalization  # imports TensorFlow: only when a network is built
+
+    return FusedBatchNormalization(name=name)
+
+
 def _dense_head(x, n_classes, units, dropout, *, name="emotion", prefix="head"):
     """Dense(units, relu) -> dropout -> softmax output ``name``: the seed's classifier head."""
     keras = _keras()
@@ -150,7 +156,7 @@ def conv_trunk(x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding
         for i in range(convs_per_block):
             x = keras.layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm, name=f"{prefix}{block}_{i}")(x)
             if batch_norm:
-                x = keras.layers.BatchNormalization(name=f"{prefix}{block}_{i}_bn")(x)
+                x = _batch_norm(f"{prefix}{block}_{i}_bn")(x)
             x = keras.layers.Activation("relu")(x)
         # "same" pooling also works on images with an odd or unit size (1 x k rows in the checks).
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"{prefix}{block}_pool")(x)
@@ -308,7 +314,7 @@ def build_modern_cnn(
         x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, prefix="block")
         x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
         x = keras.layers.Dense(head_units, use_bias=False, name="head_dense")(x)
-        x = keras.layers.BatchNormalization(name="head_bn")(x)
+        x = _batch_norm("head_bn")(x)
         x = keras.layers.Activation("relu")(x)
         x = keras.layers.Dropout(0.5, name="head_dropout")(x)
         outputs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="emotion")(x)

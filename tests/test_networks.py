@@ -1,0 +1,91 @@
+"""The pure Keras side: builders and our own layers."""
+
+import pickle
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from sklearn_fer.estimators import ModernCNNClassifier
+from sklearn_fer.networks import build_cnn, build_modern_cnn
+from sklearn_fer.networks._layers import FusedBatchNormalization
+
+
+def _twin_layers(shape, policy, rng):
+    """A Keras batch norm and ours with the same (random) scale and offset."""
+    keras_bn = keras.layers.BatchNormalization(momentum=0.5, dtype=policy)
+    fused_bn = FusedBatchNormalization(momentum=0.5, dtype=policy)
+    gamma, beta = rng.normal(size=(2, shape[-1])).astype("float32")
+    for layer in (keras_bn, fused_bn):
+        layer.build(shape)
+        layer.gamma.assign(gamma)
+        layer.beta.assign(beta)
+    return keras_bn, fused_bn
+
+
+@pytest.mark.parametrize("policy, atol", [("float32", 1e-5), ("mixed_bfloat16", 1e-2)])
+def test_fused_batch_norm_matches_keras_batch_norm(policy, atol, rng):
+    x = tf.constant(rng.normal(1.0, 3.0, size=(8, 5, 6, 3)).astype("float32"))
+    if policy == "mixed_bfloat16":
+        x = tf.cast(x, "bfloat16")
+    keras_bn, fused_bn = _twin_layers(x.shape, policy, rng)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        outputs = [layer(x, training=True) for layer in (keras_bn, fused_bn)]
+        losses = [tf.reduce_sum(tf.cast(out, "float32") ** 2) for out in outputs]
+    assert outputs[0].dtype == outputs[1].dtype
+    np.testing.assert_allclose(*(np.float32(out) for out in outputs), atol=atol)
+    # Moving statistics: 8 * 5 * 6 = 240 values per channel, so the biased and unbiased
+    # variances differ by 0.4%, which this tolerance would catch.
+    np.testing.assert_allclose(keras_bn.moving_mean.numpy(), fused_bn.moving_mean.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(keras_bn.moving_variance.numpy(), fused_bn.moving_variance.numpy(), rtol=1e-5)
+    for variable in ("gamma", "beta"):
+        grads = [tape.gradient(loss, getattr(layer, variable)) for loss, layer in zip(losses, (keras_bn, fused_bn))]
+        np.testing.assert_allclose(*grads, rtol=1e-3, atol=atol)
+    grads = [np.float32(tape.gradient(loss, x)) for loss in losses]
+    np.testing.assert_allclose(*grads, rtol=1e-3, atol=atol)
+    inference = [np.float32(layer(x, training=False)) for layer in (keras_bn, fused_bn)]
+    np.testing.assert_allclose(*inference, atol=atol)
+
+
+def test_fused_batch_norm_falls_back_to_keras_off_its_fast_path(rng, monkeypatch):
+    fused_calls = []
+    fused_op = tf.compat.v1.nn.fused_batch_norm
+    monkeypatch.setattr(tf.compat.v1.nn, "fused_batch_norm", lambda *a, **k: fused_calls.append(1) or fused_op(*a, **k))
+    for x in (rng.normal(size=(16, 7)), rng.normal(size=(4, 3, 3, 2))):
+        x = tf.constant(x.astype("float32"))
+        keras_bn, fused_bn = _twin_layers(x.shape, "float32", rng)
+        if x.shape.rank == 4:
+            fused_bn.center = keras_bn.center = False  # no offset: not covered by the fused op
+        np.testing.assert_allclose(keras_bn(x, training=True), fused_bn(x, training=True), rtol=1e-6)
+        np.testing.assert_allclose(keras_bn.moving_variance.numpy(), fused_bn.moving_variance.numpy(), rtol=1e-6)
+    assert fused_calls == []
+
+
+def test_batch_norm_builders_use_the_fused_layer():
+    modern = build_modern_cnn((48, 48, 1), 7, widths=(4, 8), head_units=8)
+    cnn = build_cnn((48, 48, 1), 7, filters=(4,), dense_units=8, batch_norm=True)
+    for model, expected in ((modern, 5), (cnn, 2)):  # 2 per block, and the modern head's
+        assert sum(isinstance(layer, FusedBatchNormalization) for layer in model.layers) == expected
+
+
+def test_pickled_batch_norm_network_loads_in_a_fresh_process(faces, tmp_path):
+    X, y = faces.data[:140], faces.target[:140]
+    estimator = ModernCNNClassifier(widths=(4, 8), head_units=8, epochs=1, random_state=0).fit(X, y)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(estimator))
+    np.save(tmp_path / "X.npy", X[:20])
+    estimator.save(tmp_path / "model.keras")
+    code = (
+        "import pickle, sys, numpy as np; from pathlib import Path; folder = Path(sys.argv[1]); "
+        "X = np.load(folder / 'X.npy'); "
+        "np.save(folder / 'pickled.npy', pickle.loads((folder / 'model.pkl').read_bytes()).predict_proba(X)); "
+        "from sklearn_fer.estimators import load_model; "
+        "np.save(folder / 'keras.npy', load_model(folder / 'model.keras').predict_proba(X))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True)
+    expected = estimator.predict_proba(X[:20])
+    for name in ("pickled", "keras"):
+        np.testing.assert_allclose(np.load(tmp_path / f"{name}.npy"), expected, rtol=1e-5)
