@@ -10,8 +10,7 @@ import pytest
 import tensorflow as tf
 
 from sklearn_fer.estimators import ModernCNNClassifier
-from sklearn_fer.networks import build_cnn, build_modern_cnn
-from sklearn_fer.networks._layers import FusedBatchNormalization
+from sklearn_fer.networks import FusedBatchNormalization, build_cnn, build_modern_cnn
 
 
 def _twin_layers(shape, policy, rng):

@@ -5,7 +5,7 @@ import sys
 def test_import_does_not_load_tensorflow():
     code = (
         "import sys; import sklearn_fer, sklearn_fer.features, sklearn_fer.preprocessing, "
-        "sklearn_fer.datasets, sklearn_fer.metrics; "
+        "sklearn_fer.datasets, sklearn_fer.metrics, sklearn_fer.networks; "
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -14,6 +14,7 @@ from ._builders import (
 
 __all__ = [
     "DTYPE_POLICIES",
+    "FusedBatchNormalization",
     "augmentation_layers",
     "build_cnn",
     "build_fnn",
@@ -23,3 +24,11 @@ __all__ = [
     "conv_trunk",
     "make_optimizer",
 ]
+
+
+def __getattr__(name):
+    if name == "FusedBatchNormalization":  # its module imports TensorFlow: only on first use
+        from ._layers import FusedBatchNormalization
+
+        return FusedBatchNormalization
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
