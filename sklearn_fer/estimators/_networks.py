@@ -183,7 +183,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
     label smoothing, a cosine or on-plateau learning-rate schedule and optional test-time flip averaging.
 
     The defaults are the full-size recipe (for a GPU); ``benchmarks/bench_networks.py``
-    trains ``widths=(32, 64, 128, 256)`` for 24 epochs to fit a 2-core CPU.
+    trains ``widths=(32, 64, 128, 256)`` for 50 epochs to fit a 2-core CPU.
 
     Parameters
     ----------
