@@ -1,12 +1,11 @@
-"""Test-time flip averaging (``tta_flip``) on a network trained by bench_networks.py.
+"""Test-time flip and shift averaging (``tta_flip``, ``tta_shift``) on a network trained by bench_networks.py.
 
-Reports accuracy with and without ``tta_flip`` on the inner validation split the network was
+Reports accuracy with and without ``tta_flip``, and with each ``--shifts`` value of ``tta_shift``, on the inner validation split the network was
 early-stopped on (the 10% of Training that bench_networks.py held out, recovered from its seed)
-and on PublicTest. The decision to use it belongs to the validation figures; ``tta_flip`` changes
-nothing in training, so the saved network with ``tta_flip=True`` is exactly what a fit with
-``tta_flip=True`` gives.
+and on PublicTest. The decision belongs to the validation figures; neither parameter changes anything in
+training, so the saved network with them set is exactly what a fit with them gives.
 
-    python benchmarks/bench_tta.py --data ../shared/data/fer2013 --model benchmarks/out/cnn.keras
+    python benchmarks/bench_tta.py --data ../shared/data/fer2013 --model benchmarks/out/cnn.keras --shifts 2,3
 """
 
 import joblib
@@ -37,10 +36,12 @@ def main():
         help="the network's early-stopping monitor, to find its restored epoch in the history (bench_networks.py "
         "recipes and every network trained before session 5: loss)",
     )
+    p.add_argument("--shifts", default="", help="comma-separated tta_shift values (pixels) to score with tta_flip=True")
     args = p.parse_args()
     model = _load(args.model)
     network = _fitted_network(model)
     vars(network).setdefault("tta_flip", False)  # pickled before the parameter existed (session 5)
+    vars(network).setdefault("tta_shift", 0)  # (session 7)
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     # The same call as the estimator's early-stopping split: it depends only on the labels and the seed.
@@ -56,11 +57,12 @@ def main():
     if accuracy_key:
         restored = int(np.argmin(history["val_loss"]) if args.restored_by == "loss" else np.argmax(history[accuracy_key]))
         print(f"history: {accuracy_key} {history[accuracy_key][restored]:.4f} at the restored epoch {restored + 1} (should match below)")
-    for tta in (False, True):
-        network.set_params(tta_flip=tta)
+    settings = [(False, 0), (True, 0)] + [(True, int(shift)) for shift in args.shifts.split(",") if shift]
+    for flip, shift in settings:
+        network.set_params(tta_flip=flip, tta_shift=shift)
         val = accuracy_score(train.target[validation], model.predict(train.data[validation]))
         public = accuracy_score(test.target, model.predict(test.data))
-        print(f"tta_flip={tta!s:5}: validation {val:.4f}, PublicTest {public:.4f}")
+        print(f"tta_flip={flip!s:5} tta_shift={shift}: validation {val:.4f}, PublicTest {public:.4f}")
 
 
 if __name__ == "__main__":

@@ -104,6 +104,28 @@ def test_tta_flip_averages_each_face_with_its_mirror_image(data, kind):
     assert TINY[kind]().tta_flip is (kind == "modern")  # off by default except in the modern recipe
 
 
+def _moved(X, dy, dx):
+    """Faces moved by (dy, dx) pixels, the uncovered border filled with the nearest edge pixel."""
+    from scipy.ndimage import shift
+
+    return np.stack([shift(face, (dy, dx), order=0, mode="nearest") for face in X.reshape(-1, 48, 48)]).reshape(len(X), -1)
+
+
+@pytest.mark.parametrize("tta_flip", [False, True])
+def test_tta_shift_averages_nine_shifted_positions(data, tta_flip):
+    X, y, X_test, _ = data
+    estimator = TINY["cnn"](epochs=1, tta_flip=tta_flip, random_state=0).fit(X, y)
+    assert estimator.tta_shift == 0
+    unshifted = estimator.predict_proba(X_test)
+    views = [estimator.predict_proba(_moved(X_test, dy, dx)) for dy in (-2, 0, 2) for dx in (-2, 0, 2)]
+    assert not np.allclose(views[0], unshifted, atol=1e-4)  # else the average below would prove nothing
+    estimator.set_params(tta_shift=2)
+    np.testing.assert_allclose(estimator.predict_proba(X_test), np.mean(views, axis=0), rtol=1e-5, atol=1e-7)
+    estimator.set_params(tta_shift=-1)
+    with pytest.raises(ValueError, match="tta_shift must be an integer number of pixels in \\[0, 48\\), got -1"):
+        estimator.predict(X_test)
+
+
 def test_random_state_makes_fits_identical(data):
     X, y, X_test, _ = data
     first = TINY["cnn"](epochs=2, flip=True, random_state=3).fit(X, y).predict_proba(X_test)
@@ -321,6 +343,8 @@ def test_docstrings_show_each_networks_own_defaults():
         (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
         (dict(dtype_policy="float16"), "dtype_policy must be one of 'float32', 'mixed_bfloat16', 'mixed_float16', got 'float16'"),
         (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
+        (dict(tta_shift=48), "tta_shift must be an integer number of pixels in \\[0, 48\\), got 48"),
+        (dict(tta_shift=1.5), "tta_shift must be an integer"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(data, params, message):

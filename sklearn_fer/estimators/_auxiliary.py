@@ -113,6 +113,7 @@ class TransferCNNClassifier(CNNClassifier):
         zoom=0.0,
         label_smoothing=0.0,
         tta_flip=False,
+        tta_shift=0,
         dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
@@ -148,6 +149,7 @@ class TransferCNNClassifier(CNNClassifier):
         self.zoom = zoom
         self.label_smoothing = label_smoothing
         self.tta_flip = tta_flip
+        self.tta_shift = tta_shift
         self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -281,6 +283,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         zoom=0.0,
         label_smoothing=0.0,
         tta_flip=False,
+        tta_shift=0,
         dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
@@ -311,6 +314,7 @@ class MultiTaskCNNClassifier(CNNClassifier):
         self.zoom = zoom
         self.label_smoothing = label_smoothing
         self.tta_flip = tta_flip
+        self.tta_shift = tta_shift
         self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction

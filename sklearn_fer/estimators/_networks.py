@@ -34,6 +34,7 @@ class FNNClassifier(FERNetworkClassifier):
         zoom=0.0,
         label_smoothing=0.0,
         tta_flip=False,
+        tta_shift=0,
         dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
@@ -58,6 +59,7 @@ class FNNClassifier(FERNetworkClassifier):
         self.zoom = zoom
         self.label_smoothing = label_smoothing
         self.tta_flip = tta_flip
+        self.tta_shift = tta_shift
         self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -124,6 +126,7 @@ class CNNClassifier(FERNetworkClassifier):
         zoom=0.0,
         label_smoothing=0.0,
         tta_flip=False,
+        tta_shift=0,
         dtype_policy="float32",
         early_stopping=False,
         validation_fraction=0.1,
@@ -152,6 +155,7 @@ class CNNClassifier(FERNetworkClassifier):
         self.zoom = zoom
         self.label_smoothing = label_smoothing
         self.tta_flip = tta_flip
+        self.tta_shift = tta_shift
         self.dtype_policy = dtype_policy
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -180,7 +184,8 @@ class CNNClassifier(FERNetworkClassifier):
 
 class ModernCNNClassifier(FERNetworkClassifier):
     """A strong modern CNN for FER: VGG-style blocks with batch norm, global pooling, augmentation,
-    label smoothing, a cosine or on-plateau learning-rate schedule and optional test-time flip averaging.
+    label smoothing, a cosine or on-plateau learning-rate schedule and optional test-time flip and
+    shift averaging.
 
     The defaults are the full-size recipe (for a GPU); ``benchmarks/bench_networks.py``
     trains ``widths=(32, 64, 128, 256)`` for 50 epochs to fit a 2-core CPU.
@@ -204,6 +209,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         head_units=256,
         lr_schedule="cosine",
         tta_flip=True,
+        tta_shift=0,
         image_shape=(48, 48),
         optimizer="adamw",
         learning_rate=2e-3,
@@ -229,6 +235,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.head_units = head_units
         self.lr_schedule = lr_schedule
         self.tta_flip = tta_flip
+        self.tta_shift = tta_shift
         self.image_shape = image_shape
         self.optimizer = optimizer
         self.learning_rate = learning_rate
