@@ -149,9 +149,11 @@ def make_experiment(
             source_data=aux_data, source_epochs=1 if quick else 3, fine_tune_epochs=1 if quick else 15, **small_cnn, **params
         ),
         "multitask": lambda: estimators.MultiTaskCNNClassifier(aux_data=aux_data, **small_cnn, **params),
-        # Widths, dropout and zoom of the best CPU-budget recipe (benchmarks/RESULTS.md, session 4).
+        # Widths, dropout and zoom of the best CPU-budget recipe (benchmarks/RESULTS.md, session 4), and its
+        # test-time shift averaging (session 7).
         "modern": lambda: estimators.ModernCNNClassifier(
-            widths=(8, 16) if quick else (32, 64, 128, 256), head_units=32 if quick else 256, dropout=0.15, zoom=0.0, **params
+            widths=(8, 16) if quick else (32, 64, 128, 256), head_units=32 if quick else 256, dropout=0.15, zoom=0.0, tta_shift=3,
+            **params,
         ),
     }
     return makers[name]()
