@@ -460,10 +460,7 @@ class FERNetworkClassifier(KerasClassifier):
 
     def _forward(self, X):
         """Softmax outputs of ``(n, h, w, 1)`` images, averaged over their test-time views."""
-        total, n_views = 0.0, 0
-        for view in self._test_time_views(X):
-            total, n_views = total + self._softmax_outputs(view), n_views + 1
-        return total / n_views if n_views > 1 else total
+        return np.mean([self._softmax_outputs(view) for view in self._test_time_views(X)], axis=0)
 
     def _test_time_views(self, X):
         """The faces as given, shifted by ``tta_shift`` pixels, and mirrored (``tta_flip``)."""
