@@ -7,6 +7,7 @@ Training; PublicTest is only used for the final report, with the shared metrics.
 """
 
 import ast
+import functools
 import json
 import time
 
@@ -15,74 +16,17 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, machine, parser
 from sklearn_fer.datasets import load_fer2013, load_mnist
-from sklearn_fer.experiments import _fitted_network
+from sklearn_fer.experiments import TUNED_NETWORKS, _fitted_network, tuned_network
 from sklearn_fer.metrics import evaluate
 
 SEED_FIGURES = {"fnn": 0.455, "cnn": 0.585, "transfer": 0.409, "multitask": None, "modern": None}
 
 
 def networks(mnist):
-    from sklearn.pipeline import make_pipeline
-
-    from sklearn_fer.estimators import (
-        CNNClassifier,
-        FNNClassifier,
-        ModernCNNClassifier,
-        MultiTaskCNNClassifier,
-        TransferCNNClassifier,
-    )
-    from sklearn_fer.preprocessing import ImageStandardizer
-
-    # bfloat16 mixed precision: about 2x faster seed-CNN training on this machine's AMX CPU (RESULTS.md, session 4).
-    # Flip test-time averaging raised every network's validation accuracy (bench_tta.py, RESULTS.md session 5).
-    # The recorded runs restored the epoch of lowest validation loss (before `monitor` existed); with cosine
-    # decay to zero the two criteria pick nearby epochs, and monitor="loss" keeps the recipes reproducible.
-    common = dict(
-        early_stopping=True, validation_fraction=0.1, monitor="loss", dtype_policy="mixed_bfloat16", tta_flip=True,
-        random_state=0, verbose=2,
-    )
+    """The recipes (sklearn_fer.experiments.tuned_network), as measured here: bfloat16, one line per epoch."""
     return {
-        # Each face standardised by its own mean and std (lighting varies a lot between faces; a
-        # dense net cannot learn that invariance the way convolutions + pooling partly do). Flips
-        # only: with random shifts as well it learned far slower (RESULTS.md, session 4). The 40-epoch
-        # cosine budget was chosen on the validation split in session 4; session 5 refits it on all of
-        # Training (no early stopping), as GridSearchCV(refit=True) would. Session 7 lengthened the budget
-        # to 60 epochs: validation accuracy peaked at 49.6% in its last epoch, against 48.2% with 40.
-        "fnn": lambda: make_pipeline(
-            ImageStandardizer(mode="sample"),
-            FNNClassifier(
-                hidden_layer_sizes=(2048, 1024), dropout=0.5, flip=True, lr_schedule="cosine", batch_size=128,
-                epochs=60, n_iter_no_change=10, **{**common, "early_stopping": False}
-            ),
-        ),
-        # The seed's architecture with a cosine learning-rate decay over the budget (session 2 ran it
-        # with a constant rate: 58.7%, still improving at its 22nd epoch). Batch norm is left off: it
-        # learned far slower on this budget (RESULTS.md, session 3). Session 4's training accuracy
-        # (60.3%, with dropout and augmentation) stayed under its validation accuracy (62.9%), so
-        # session 5 lightened the dropout (0.25 -> 0.1 after each block, 0.5 -> 0.3 before the head).
-        "cnn": lambda: CNNClassifier(
-            dropout=0.1, dense_dropout=0.3, lr_schedule="cosine", flip=True, shift=0.1, epochs=40, n_iter_no_change=8, **common
-        ),
-        "transfer": lambda: TransferCNNClassifier(
-            source_data=mnist, source_epochs=3, freeze="all", epochs=4, fine_tune_epochs=16,
-            fine_tune_learning_rate=5e-4, flip=True, shift=0.1, n_iter_no_change=5, **common
-        ),
-        "multitask": lambda: MultiTaskCNNClassifier(
-            aux_data=mnist, aux_loss_weight=0.3, lr_schedule="cosine", flip=True, shift=0.1, epochs=30, n_iter_no_change=8,
-            **common
-        ),
-        # Session 3's 18-epoch run underfitted (training accuracy 61.4%, validation 60.7%): lighter
-        # per-block dropout (0.3 -> 0.15), no zoom, and more epochs, which bfloat16 makes affordable.
-        # Session 4's 24 epochs still underfitted (training accuracy 68.5%, validation 64.8% and rising);
-        # session 6's fused batch norm halved the epoch time, so the budget doubled (and early stopping
-        # watches validation accuracy, the package default). Its validation accuracy peaked at epoch 48
-        # of 50, so session 7 refits the 50-epoch budget on all of Training (no early stopping), as the
-        # FNN recipe does, and predicts with 3-pixel shift averaging (tta_shift=3, chosen on the
-        # validation split over 1-4 pixels: bench_tta.py in RESULTS.md).
-        "modern": lambda: ModernCNNClassifier(
-            widths=(32, 64, 128, 256), dropout=0.15, zoom=0.0, epochs=50, n_iter_no_change=15, tta_shift=3,
-            **{**common, "monitor": "accuracy", "early_stopping": False},
-        ),
+        name: functools.partial(tuned_network, name, aux_data=mnist, dtype_policy="mixed_bfloat16", verbose=2)
+        for name in TUNED_NETWORKS
     }
 
 

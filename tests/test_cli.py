@@ -11,7 +11,7 @@ from PIL import Image
 from _fixtures import write_image_folders
 from sklearn_fer import EMOTIONS
 from sklearn_fer.cli import main
-from sklearn_fer.experiments import DESCRIPTIONS, class_counts, make_experiment
+from sklearn_fer.experiments import DESCRIPTIONS, TUNED_NETWORKS, class_counts, make_experiment, tuned_network
 
 
 def _cli(*args, cwd):
@@ -69,6 +69,8 @@ def test_each_network_experiment_runs_quick(tmp_path, name):
     assert (folder / "loss_curve.png").exists() and (folder / model_file).exists()
     if name in ("cnn_grid", "cnn_hyperopt"):  # searches keep what they finished, to resume after an interruption
         assert (folder / "trials-quick.pkl").exists()
+        # Candidates train 1 epoch in quick mode; the chosen one is refitted on the full (quick) budget of 2.
+        assert fitted.estimator.epochs == 1 and fitted.refit_params == {"epochs": 2} and len(results["history"]["loss"]) == 2
         assert results["n_resumed_candidates" if name == "cnn_grid" else "n_resumed_trials"] == 0
 
 
@@ -116,7 +118,26 @@ def test_make_experiment_returns_unfitted_estimators():
             check_is_fitted(make_experiment(name, quick=True))
 
 
-@pytest.mark.parametrize("name", ["hog_fnn", "cnn_grid", "cnn_hyperopt", "multitask"])
+@pytest.mark.parametrize("name", ["transfer", "multitask"])  # the others run as the *_tuned / modern experiments
+def test_tuned_recipes_fit_quick(name):
+    from sklearn_fer.datasets import make_synthetic_faces
+
+    faces = make_synthetic_faces(140, random_state=0)
+    network = tuned_network(name, quick=True, dtype_policy="float32").fit(faces.data, faces.target)
+    assert network.predict_proba(faces.data[:5]).shape == (5, 7) and network.history_["loss"]
+
+
+def test_tuned_recipes_are_the_measured_ones():
+    recipes = {name: tuned_network(name).get_params() for name in TUNED_NETWORKS}
+    assert recipes["modern"]["widths"] == (32, 64, 128, 256) and recipes["modern"]["tta_shift"] == 3
+    assert recipes["fnn"]["fnnclassifier__hidden_layer_sizes"] == (2048, 1024)
+    assert not recipes["fnn"]["fnnclassifier__early_stopping"] and not recipes["modern"]["early_stopping"]
+    assert recipes["cnn"]["dtype_policy"] == "mixed_bfloat16" and recipes["cnn"]["lr_schedule"] == "cosine"
+    with pytest.raises(ValueError, match="unknown tuned network 'resnet'; known: fnn, cnn, transfer, multitask, modern"):
+        tuned_network("resnet")
+
+
+@pytest.mark.parametrize("name", ["hog_fnn", "cnn_grid", "cnn_hyperopt", "multitask", "cnn_tuned"])
 def test_make_experiment_passes_the_dtype_policy_to_its_network(name):
     experiment = make_experiment(name, quick=True, dtype_policy="mixed_bfloat16")
     params = {key.split("__")[-1]: value for key, value in experiment.get_params().items()}

@@ -230,6 +230,55 @@ def test_grid_checkpoint_of_another_search_is_refused(tmp_path):
         ResumableGridSearchCV(InterruptibleCentroids(), {"shrink": [0.0]}, cv=2, checkpoint=3).fit(X, y)
 
 
+class RecordingCentroids(SlowCentroidClassifier):
+    """Records the (shrink, delay) of every fit, to tell the candidates' fits from the refit."""
+
+    fits = []
+
+    def fit(self, X, y):
+        type(self).fits.append((self.shrink, self.delay))
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("search_class", ["grid", "hyperopt"])
+def test_refit_params_apply_to_the_refit_only(tmp_path, search_class):
+    X, y = _digits()
+    grid = {"shrink": [0.0, 0.5, 0.9]}
+    if search_class == "grid":
+        make = lambda **extra: ResumableGridSearchCV(  # noqa: E731
+            RecordingCentroids(), grid, cv=2, scoring=["accuracy", "f1_macro"], refit="accuracy", **extra
+        )
+    else:
+        space = {"shrink": hp.choice("shrink", grid["shrink"])}
+        make = lambda **extra: HyperoptSearchCV(RecordingCentroids(), space, max_evals=5, cv=2, random_state=0, verbose=0, **extra)  # noqa: E731
+    plain = make().fit(X, y)
+    RecordingCentroids.fits = []
+    search = make(refit_params={"delay": 0.001}).fit(X, y)
+    *candidate_fits, refit = RecordingCentroids.fits
+    # The candidates are compared with the estimator's own settings, the chosen one refitted with refit_params.
+    assert {delay for _, delay in candidate_fits} == {0.0} and refit == (search.best_params_["shrink"], 0.001)
+    assert search.best_params_ == plain.best_params_ and search.best_index_ == plain.best_index_
+    assert search.best_score_ == plain.best_score_ and search.refit_time_ >= 0.001
+    assert search.best_estimator_.delay == 0.001 and search.refit_params == {"delay": 0.001}
+    np.testing.assert_array_equal(search.predict(X), plain.predict(X))
+    # Where both name a parameter, refit_params wins (the searched value stays in best_params_).
+    overridden = make(refit_params={"shrink": 1.0}).fit(X, y)
+    assert overridden.best_estimator_.shrink == 1.0 and overridden.best_params_ == plain.best_params_
+    with pytest.raises(ValueError, match=r"refit_params names parameter\(s\) \['epochs'\] that RecordingCentroids does not have"):
+        make(refit_params={"epochs": 30}).fit(X, y)
+
+
+def test_grid_refit_params_need_a_selection_metric():
+    X, y = _digits()
+    with pytest.raises(ValueError, match="refit_params needs refit to name the selection metric"):
+        ResumableGridSearchCV(
+            SlowCentroidClassifier(), {"shrink": [0.0, 0.5]}, cv=2, scoring=["accuracy", "f1_macro"], refit=False,
+            refit_params={"delay": 0.0},
+        ).fit(X, y)
+    single = ResumableGridSearchCV(SlowCentroidClassifier(), {"shrink": [0.0, 0.5]}, cv=2, refit_params={"delay": 0.0}).fit(X, y)
+    assert single.best_params_ == GridSearchCV(SlowCentroidClassifier(), {"shrink": [0.0, 0.5]}, cv=2).fit(X, y).best_params_
+
+
 # -- HyperoptSearchCV ------------------------------------------------------------------------------------
 
 

@@ -4,9 +4,11 @@ import os
 import pickle
 from pathlib import Path
 
+import time
+
 import joblib
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
 from ._hyperopt_search import _read_saved_state, _write_atomically
@@ -68,6 +70,12 @@ class ResumableGridSearchCV(GridSearchCV):
         scoring and the estimator's settings (except ``verbose``): fitting with
         any of them changed raises a ``ValueError``; delete the file or name
         another one to start afresh.
+    refit_params : dict, default=None
+        Parameters set on the best candidate for the refit only, e.g.
+        ``{"epochs": 30}``: the candidates are compared on a short epoch budget
+        (affordable on a CPU) and the chosen one is trained on the full budget.
+        Needs ``refit`` to name the selection metric (or ``True`` with a single
+        metric). ``None``: refit exactly the best candidate, as GridSearchCV does.
 
     Attributes
     ----------
@@ -92,7 +100,11 @@ class ResumableGridSearchCV(GridSearchCV):
     >>> search.fit(faces.data, faces.target)  # interrupted? run it again: it resumes  # doctest: +SKIP
     """
 
-    _parameter_constraints: dict = {**GridSearchCV._parameter_constraints, "checkpoint": [str, os.PathLike, None]}
+    _parameter_constraints: dict = {
+        **GridSearchCV._parameter_constraints,
+        "checkpoint": [str, os.PathLike, None],
+        "refit_params": [dict, None],
+    }
 
     def __init__(
         self,
@@ -108,6 +120,7 @@ class ResumableGridSearchCV(GridSearchCV):
         error_score=np.nan,
         return_train_score=False,
         checkpoint=None,
+        refit_params=None,
     ):
         super().__init__(
             estimator,
@@ -122,6 +135,7 @@ class ResumableGridSearchCV(GridSearchCV):
             return_train_score=return_train_score,
         )
         self.checkpoint = checkpoint
+        self.refit_params = refit_params
 
     def fit(self, X, y=None, **params):
         """Evaluate the candidates not yet in ``checkpoint``, then select and refit as GridSearchCV.
@@ -140,11 +154,44 @@ class ResumableGridSearchCV(GridSearchCV):
         if self.checkpoint is not None:
             self._fingerprint = _search_fingerprint(self, X, y)
             self._saved = self._read_checkpoint()
+        if not self.refit_params:
+            try:
+                return super().fit(X, y, **params)
+            finally:
+                self._forget_scratch()
+        metric = self._refit_metric_for_refit_params()
+        refit, self.refit = self.refit, False  # select and refit below, with refit_params
         try:
-            return super().fit(X, y, **params)
+            super().fit(X, y, **params)
         finally:
-            for scratch in ("_saved", "_fingerprint", "_grid_order"):
-                self.__dict__.pop(scratch, None)
+            self.refit = refit
+            self._forget_scratch()
+        self.best_index_ = int(np.argmin(self.cv_results_[f"rank_test_{metric}"]))
+        self.best_score_ = float(self.cv_results_[f"mean_test_{metric}"][self.best_index_])
+        self.best_params_ = self.cv_results_["params"][self.best_index_]
+        start = time.perf_counter()
+        self.best_estimator_ = clone(self.estimator).set_params(**{**clone(self.best_params_, safe=False), **self.refit_params})
+        self.best_estimator_.fit(X, y, **params)
+        self.refit_time_ = time.perf_counter() - start
+        if hasattr(self.best_estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        return self
+
+    def _forget_scratch(self):
+        for scratch in ("_saved", "_fingerprint", "_grid_order"):
+            self.__dict__.pop(scratch, None)
+
+    def _refit_metric_for_refit_params(self):
+        unknown = sorted(set(self.refit_params) - set(self.estimator.get_params(deep=True)))
+        if unknown:
+            raise ValueError(f"refit_params names parameter(s) {unknown} that {type(self.estimator).__name__} does not have")
+        if isinstance(self.refit, str):
+            return self.refit
+        if self.refit is True and not isinstance(self.scoring, (dict, list, tuple, set)):
+            return "score"
+        raise ValueError(
+            f"refit_params needs refit to name the selection metric (or refit=True with one metric), got refit={self.refit!r}"
+        )
 
     def _read_checkpoint(self):
         path = Path(self.checkpoint)

@@ -123,6 +123,11 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         Seeds hyperopt's proposals.
     verbose : int, default=1
         0: silent; 1: a progress bar with the best score so far.
+    refit_params : dict, default=None
+        Parameters set on the best trial's estimator for the refit only, e.g.
+        ``{"epochs": 30}``: the trials are compared on a short epoch budget
+        (affordable on a CPU) and the chosen parameters are trained on the full
+        budget. They override ``best_params_`` where both name a parameter.
 
     Attributes
     ----------
@@ -176,6 +181,7 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         error_score=np.nan,
         random_state=None,
         verbose=1,
+        refit_params=None,
     ):
         self.estimator = estimator
         self.space = space
@@ -190,6 +196,7 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.error_score = error_score
         self.random_state = random_state
         self.verbose = verbose
+        self.refit_params = refit_params
 
     # -- validation -------------------------------------------------------------------------------
 
@@ -220,6 +227,12 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"space names parameter(s) {unknown} that {type(self.estimator).__name__} does not have")
         if not isinstance(self.max_evals, (int, np.integer)) or self.max_evals < 1:
             raise ValueError(f"max_evals must be a positive int, got {self.max_evals!r}")
+        if self.refit_params is not None:
+            if not isinstance(self.refit_params, dict):
+                raise ValueError(f"refit_params must be a dict of parameter name -> value or None, got {self.refit_params!r}")
+            unknown = sorted(set(self.refit_params) - set(known))
+            if unknown:
+                raise ValueError(f"refit_params names parameter(s) {unknown} that {type(self.estimator).__name__} does not have")
         if self.trial_process not in _TRIAL_PROCESSES:
             raise ValueError(f"trial_process={self.trial_process!r}: expected one of {_TRIAL_PROCESSES}")
         _suggest(self.algo)
@@ -358,7 +371,8 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.best_score_ = float(self.cv_results_[f"mean_test_{metric}"][self.best_index_])
         if self.refit:
             start = time.perf_counter()
-            self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_).fit(X, y, **fit_params)
+            refit_params = {**self.best_params_, **(self.refit_params or {})}
+            self.best_estimator_ = clone(self.estimator).set_params(**refit_params).fit(X, y, **fit_params)
             self.refit_time_ = time.perf_counter() - start
         return self
 

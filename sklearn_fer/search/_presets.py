@@ -97,7 +97,9 @@ def seed_hyperopt_search(network, estimator=None, *, step=None, max_evals=SEED_M
     return HyperoptSearchCV(estimator, seed_space(network, step=step), max_evals=max_evals, algo="tpe", **search_params)
 
 
-def seed_grid_search(estimator=None, *, step=None, param_grid=None, cv=None, n_jobs=None, refit="accuracy", verbose=0, checkpoint=None):
+def seed_grid_search(
+    estimator=None, *, step=None, param_grid=None, cv=None, n_jobs=None, refit="accuracy", verbose=0, checkpoint=None, refit_params=None
+):
     """The seed's CNN grid, dropout [0.1 .. 0.5] x kernel size [2, 3], with the shared metrics.
 
     Parameters
@@ -113,6 +115,9 @@ def seed_grid_search(estimator=None, *, step=None, param_grid=None, cv=None, n_j
     checkpoint : str or path, default=None
         File where every finished candidate is saved, so an interrupted grid resumes
         (see :class:`ResumableGridSearchCV`).
+    refit_params : dict, default=None
+        Parameters of the refit only, e.g. a longer epoch budget than the candidates'
+        (see :class:`ResumableGridSearchCV`).
 
     Returns
     -------
@@ -124,5 +129,6 @@ def seed_grid_search(estimator=None, *, step=None, param_grid=None, cv=None, n_j
     estimator = _default_network("cnn") if estimator is None else estimator
     grid = {_prefixed(step, p): values for p, values in (param_grid or SEED_CNN_GRID).items()}
     return ResumableGridSearchCV(
-        estimator, grid, scoring=fer_scorers(), refit=refit, cv=cv, n_jobs=n_jobs, verbose=verbose, checkpoint=checkpoint
+        estimator, grid, scoring=fer_scorers(), refit=refit, cv=cv, n_jobs=n_jobs, verbose=verbose, checkpoint=checkpoint,
+        refit_params=refit_params,
     )
