@@ -320,6 +320,25 @@ def test_trials_file_of_another_search_is_refused(tmp_path):
     HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, max_evals=1, trials_file=path, verbose=0).fit(X, y)
     with pytest.raises(ValueError, match=r"holds a search over \['shrink'\], not over \['delay'\]"):
         HyperoptSearchCV(SlowCentroidClassifier(), {"delay": hp.uniform("d", 0, 0.01)}, max_evals=2, trials_file=path, verbose=0).fit(X, y)
+    others = {
+        "data": (dict(), X[:200], y[:200]),
+        "cv": (dict(cv=2), X, y),
+        "scoring": (dict(scoring="balanced_accuracy", refit=True), X, y),
+        "estimator": (dict(estimator=SlowCentroidClassifier(delay=0.001)), X, y),
+    }
+    for what, (settings, X_other, y_other) in others.items():
+        settings = {"estimator": SlowCentroidClassifier(), **settings}
+        search = HyperoptSearchCV(space={"shrink": hp.uniform("s", 0, 1)}, max_evals=2, trials_file=path, verbose=0, **settings)
+        with pytest.raises(ValueError, match=f"belongs to a search with other {what};.*delete it"):
+            search.fit(X_other, y_other)
+    # A file written before trials files recorded their search is resumed, with a warning.
+    state = pickle.loads(path.read_bytes())
+    del state["fingerprint"]
+    path.write_bytes(pickle.dumps(state))
+    with pytest.warns(UserWarning, match="does not record the data and settings of its search"):
+        resumed = HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, max_evals=2, trials_file=path, verbose=0)
+        assert resumed.fit(X, y).n_resumed_trials_ == 1
+    assert "fingerprint" in pickle.loads(path.read_bytes())
     path.write_bytes(b"not a pickle")
     with pytest.raises(ValueError, match="not a readable sklearn-fer trials file"):
         HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, trials_file=path, verbose=0).fit(X, y)

@@ -1,49 +1,21 @@
 """A GridSearchCV that saves every finished candidate, so an interrupted grid resumes where it stopped."""
 
 import os
-import pickle
-from pathlib import Path
-
 import time
+from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
-from ._hyperopt_search import _read_saved_state, _write_atomically
+from ._hyperopt_search import _read_saved_state, _search_fingerprint, _write_atomically
 
 _CHECKPOINT_FORMAT = "sklearn-fer-grid-checkpoint-1"
 
 
 def _candidate_key(params):
     return repr(sorted(params.items()))
-
-
-def _digest(value):
-    """A hash of ``value``'s content; its repr when it cannot be pickled (e.g. a lambda scorer)."""
-    try:
-        return joblib.hash(value)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return repr(value)
-
-
-def _search_fingerprint(search, X, y):
-    """What a saved candidate's scores depend on, apart from its own parameters."""
-
-    def comparable(value):
-        return type(value).__name__ if isinstance(value, BaseEstimator) else value
-
-    settings = {
-        name: comparable(value) for name, value in search.estimator.get_params(deep=True).items() if not name.endswith("verbose")
-    }
-    return {
-        "data": _digest((X, y)),
-        "cv": _digest(search.cv),  # a hash, not the repr: numpy abbreviates long arrays (PredefinedSplit)
-        "scoring": _digest(search.scoring),
-        "estimator": _digest((type(search.estimator).__name__, settings)),
-        "return_train_score": search.return_train_score,
-    }
 
 
 class ResumableGridSearchCV(GridSearchCV):

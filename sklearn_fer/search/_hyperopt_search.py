@@ -6,9 +6,11 @@ import os
 import pickle
 import tempfile
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import joblib
 import numpy as np
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
@@ -64,6 +66,32 @@ def _read_saved_state(path, *, fmt, argument, kind, writer):
     return state
 
 
+def _digest(value):
+    """A hash of ``value``'s content; its repr when it cannot be pickled (e.g. a lambda scorer)."""
+    try:
+        return joblib.hash(value)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return repr(value)
+
+
+def _search_fingerprint(search, X, y):
+    """What a saved candidate's scores depend on, apart from its own parameters."""
+
+    def comparable(value):
+        return type(value).__name__ if isinstance(value, BaseEstimator) else value
+
+    settings = {
+        name: comparable(value) for name, value in search.estimator.get_params(deep=True).items() if not name.endswith("verbose")
+    }
+    return {
+        "data": _digest((X, y)),
+        "cv": _digest(search.cv),  # a hash, not the repr: numpy abbreviates long arrays (PredefinedSplit)
+        "scoring": _digest(search.scoring),
+        "estimator": _digest((type(search.estimator).__name__, settings)),
+        "return_train_score": getattr(search, "return_train_score", False),
+    }
+
+
 def _write_atomically(path, payload):
     """Pickle ``payload`` to ``path`` via a temporary file, so a kill mid-write leaves the old file intact."""
     path = Path(path)
@@ -114,6 +142,9 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         to run them on a Dask cluster).
     trials_file : str or path, default=None
         Where to keep the trials (pickle). ``None`` keeps them in memory only.
+        The file is tied to the search: resuming it over other parameters, data,
+        splitter, scoring or estimator settings (except ``verbose``) raises a
+        ``ValueError``.
     trial_process : {"in-process", "spawn"}, default="in-process"
         Where a trial runs. "spawn" runs it in a freshly spawned worker process
         (never forked, so safe with TensorFlow), isolating its memory.
@@ -239,20 +270,32 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     # -- trials on disk -----------------------------------------------------------------------------
 
-    def _load_or_start_trials(self):
+    def _load_or_start_trials(self, X, y):
         import hyperopt
 
         seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
-        state = {"format": _TRIALS_FORMAT, "parameters": sorted(self.space), "seed": seed, "trials": hyperopt.Trials()}
+        fingerprint = _search_fingerprint(self, X, y)
+        state = {
+            "format": _TRIALS_FORMAT, "parameters": sorted(self.space), "fingerprint": fingerprint, "seed": seed,
+            "trials": hyperopt.Trials(),
+        }
         if self.trials_file is None or not Path(self.trials_file).exists():
             return state
-        saved = _read_saved_state(
-            self.trials_file, fmt=_TRIALS_FORMAT, argument="trials_file", kind="trials file", writer="HyperoptSearchCV"
-        )
+        path = str(self.trials_file)
+        saved = _read_saved_state(path, fmt=_TRIALS_FORMAT, argument="trials_file", kind="trials file", writer="HyperoptSearchCV")
         if saved["parameters"] != state["parameters"]:
             raise ValueError(
-                f"trials_file {str(self.trials_file)!r} holds a search over {saved['parameters']}, "
+                f"trials_file {path!r} holds a search over {saved['parameters']}, "
                 f"not over {state['parameters']}; use another file to start a new search"
+            )
+        if "fingerprint" not in saved:  # written before trials files recorded them: nothing to check against
+            warnings.warn(f"trials_file {path!r} does not record the data and settings of its search; resuming it unchecked")
+            return {**saved, "fingerprint": fingerprint}
+        changed = [what for what, value in fingerprint.items() if saved["fingerprint"].get(what) != value]
+        if changed:
+            raise ValueError(
+                f"trials_file {path!r} belongs to a search with other {', '.join(changed)}; "
+                "delete it or name another trials_file to start afresh"
             )
         return saved
 
@@ -353,7 +396,7 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         scorers, self.multimetric_ = self._scorers()
         metric = self._selection_metric(scorers, self.multimetric_)
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        state = self._load_or_start_trials()
+        state = self._load_or_start_trials(X, y)
         self.n_resumed_trials_ = len(state["trials"].trials)
         with self._trial_pool() as pool:
             self._run_trials(state, self._objective(X, y, cv, scorers, metric, fit_params, pool))
