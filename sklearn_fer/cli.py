@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -202,6 +203,9 @@ def build_parser():
 
 
 def main(argv=None):
+    # TensorFlow's C++ start-up log (CUDA probing on CPU-only machines, oneDNN notes, tf.data attribute
+    # notices) buries the command's own output; a TF_CPP_MIN_LOG_LEVEL the user sets still wins.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -1,6 +1,8 @@
 """The sklearn-fer command line and the named experiments, run end to end in --quick mode."""
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -15,7 +17,12 @@ from sklearn_fer.experiments import DESCRIPTIONS, TUNED_NETWORKS, class_counts, 
 
 
 def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "sklearn_fer.cli", *args], capture_output=True, text=True, cwd=cwd)
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # the CLI's own default
+    return subprocess.run([sys.executable, "-m", "sklearn_fer.cli", *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+# TensorFlow's C++ log lines: "2026-11-30 22:28:18.183295: I tensorflow/core/util/port.cc:153] ..."
+TF_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWEF] ", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +87,7 @@ def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):
     model = tmp_path / "fnn" / "model.keras"
     evaluated = _cli("evaluate", str(model), "--data", str(fer_folder), cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
+    assert not TF_LOG_LINE.search(evaluated.stderr), evaluated.stderr
     scores = json.loads(evaluated.stdout)
     assert scores["n_samples"] == 70 and 0 <= scores["accuracy"] <= 1
     image = tmp_path / "face.png"
