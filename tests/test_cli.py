@@ -137,7 +137,7 @@ def test_tuned_recipes_fit_quick(name):
 
 def test_tuned_recipes_are_the_measured_ones():
     recipes = {name: tuned_network(name).get_params() for name in TUNED_NETWORKS}
-    assert recipes["modern"]["widths"] == (32, 64, 128, 256) and recipes["modern"]["tta_shift"] == 3
+    assert recipes["modern"]["widths"] == (32, 64, 128, 256) and recipes["modern"]["tta_shift"] == 3 and recipes["modern"]["epochs"] == 75
     assert recipes["fnn"]["fnnclassifier__hidden_layer_sizes"] == (2048, 1024)
     assert not recipes["fnn"]["fnnclassifier__early_stopping"] and not recipes["modern"]["early_stopping"]
     assert recipes["cnn"]["dtype_policy"] == "mixed_bfloat16" and recipes["cnn"]["lr_schedule"] == "cosine"
