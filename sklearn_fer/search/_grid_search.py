@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
-from ._hyperopt_search import _read_saved_state, _search_fingerprint, _write_atomically
+from ._hyperopt_search import _check_parameter_names, _read_saved_state, _search_fingerprint, _write_atomically
 
 _CHECKPOINT_FORMAT = "sklearn-fer-grid-checkpoint-1"
 
@@ -154,9 +154,7 @@ class ResumableGridSearchCV(GridSearchCV):
             self.__dict__.pop(scratch, None)
 
     def _refit_metric_for_refit_params(self):
-        unknown = sorted(set(self.refit_params) - set(self.estimator.get_params(deep=True)))
-        if unknown:
-            raise ValueError(f"refit_params names parameter(s) {unknown} that {type(self.estimator).__name__} does not have")
+        _check_parameter_names("refit_params", self.refit_params, self.estimator)
         if isinstance(self.refit, str):
             return self.refit
         if self.refit is True and not isinstance(self.scoring, (dict, list, tuple, set)):

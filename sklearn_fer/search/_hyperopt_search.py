@@ -66,6 +66,13 @@ def _read_saved_state(path, *, fmt, argument, kind, writer):
     return state
 
 
+def _check_parameter_names(argument, names, estimator):
+    """ValueError naming ``argument`` when ``names`` holds parameters ``estimator`` does not have."""
+    unknown = sorted(set(names) - set(estimator.get_params(deep=True)))
+    if unknown:
+        raise ValueError(f"{argument} names parameter(s) {unknown} that {type(estimator).__name__} does not have")
+
+
 def _digest(value):
     """A hash of ``value``'s content; its repr when it cannot be pickled (e.g. a lambda scorer)."""
     try:
@@ -252,18 +259,13 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
     def _check_search_params(self):
         if not isinstance(self.space, dict) or not self.space:
             raise ValueError(f"space must be a non-empty dict of parameter name -> hyperopt expression, got {self.space!r}")
-        known = self.estimator.get_params(deep=True)
-        unknown = sorted(set(self.space) - set(known))
-        if unknown:
-            raise ValueError(f"space names parameter(s) {unknown} that {type(self.estimator).__name__} does not have")
+        _check_parameter_names("space", self.space, self.estimator)
         if not isinstance(self.max_evals, (int, np.integer)) or self.max_evals < 1:
             raise ValueError(f"max_evals must be a positive int, got {self.max_evals!r}")
         if self.refit_params is not None:
             if not isinstance(self.refit_params, dict):
                 raise ValueError(f"refit_params must be a dict of parameter name -> value or None, got {self.refit_params!r}")
-            unknown = sorted(set(self.refit_params) - set(known))
-            if unknown:
-                raise ValueError(f"refit_params names parameter(s) {unknown} that {type(self.estimator).__name__} does not have")
+            _check_parameter_names("refit_params", self.refit_params, self.estimator)
         if self.trial_process not in _TRIAL_PROCESSES:
             raise ValueError(f"trial_process={self.trial_process!r}: expected one of {_TRIAL_PROCESSES}")
         _suggest(self.algo)
@@ -274,12 +276,11 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         import hyperopt
 
         seed = self.random_state if self.random_state is not None else int(np.random.SeedSequence().entropy % 2**32)
-        fingerprint = _search_fingerprint(self, X, y)
-        state = {
-            "format": _TRIALS_FORMAT, "parameters": sorted(self.space), "fingerprint": fingerprint, "seed": seed,
-            "trials": hyperopt.Trials(),
-        }
-        if self.trials_file is None or not Path(self.trials_file).exists():
+        state = {"format": _TRIALS_FORMAT, "parameters": sorted(self.space), "seed": seed, "trials": hyperopt.Trials()}
+        if self.trials_file is None:  # nothing to resume or save: no need to hash the data
+            return state
+        fingerprint = state["fingerprint"] = _search_fingerprint(self, X, y)
+        if not Path(self.trials_file).exists():
             return state
         path = str(self.trials_file)
         saved = _read_saved_state(path, fmt=_TRIALS_FORMAT, argument="trials_file", kind="trials file", writer="HyperoptSearchCV")
