@@ -99,30 +99,25 @@ def cmd_run(args):
 
 
 def cmd_benchmark(args):
-    from .experiments import DESCRIPTIONS, MARKDOWN_HEADER, finished_results, markdown_row
+    from .experiments import DESCRIPTIONS, finished_results, markdown_row, write_report
 
     names = args.experiments.split(",") if args.experiments else list(DESCRIPTIONS)
     for name in names:
         if name not in DESCRIPTIONS:
             raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(DESCRIPTIONS)}")
-    rows = []
+    results = []
     for name in names:
-        print(f"[{len(rows) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
-        results = finished_results(name, out=args.out, data=args.data, quick=args.quick) if args.resume else None
-        if results is not None:
-            rows.append(markdown_row(results))
-            print(f"{rows[-1]}  (finished earlier: {Path(args.out) / name / 'results.json'})", flush=True)
+        print(f"[{len(results) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
+        finished = finished_results(name, out=args.out, data=args.data, quick=args.quick) if args.resume else None
+        if finished is not None:
+            results.append(finished)
+            print(f"{markdown_row(finished)}  (finished earlier: {Path(args.out) / name / 'results.json'})", flush=True)
             continue
-        results = _run_experiment(args, name)
-        rows.append(markdown_row(results))
-        print(rows[-1], flush=True)
+        results.append(_run_experiment(args, name))
+        print(markdown_row(results[-1]), flush=True)
     source = args.data or "synthetic faces (embedded demo data; accuracies say nothing about real faces)"
-    report = "\n".join(
-        [f"# sklearn-fer benchmark{' (quick)' if args.quick else ''}", "", f"Data: {source}. Fit on Training, reported on PublicTest.", "", MARKDOWN_HEADER, *rows, ""]
-    )
-    path = Path(args.out) / "report.md"
-    path.write_text(report)
-    print(f"\nreport: {path}")
+    path = write_report(results, out=args.out, source=source, quick=args.quick)
+    print(f"\nreport: {path} (chart: {path.with_suffix('.png')})")
 
 
 def cmd_evaluate(args):

@@ -115,6 +115,30 @@ def test_benchmark_writes_a_report_with_seed_figures(tmp_path):
     assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text()
     assert "| hog_svm:" in report and "| fnn:" in report and "45.5%" in report and "synthetic" in report
+    fnn = json.loads((tmp_path / "fnn" / "results.json").read_text())
+    seed_row = next(line for line in report.splitlines() if line.startswith("| FNN (hyperopt-tuned) |"))
+    assert f"| fnn {100 * fnn['accuracy']:.1f}% |" in seed_row and "(fnn) |" in seed_row
+    assert "![PublicTest accuracy per experiment, seed figures marked](report.png)" in report
+    assert (tmp_path / "report.png").stat().st_size > 1000
+
+
+def _finished(name, accuracy):
+    return {"experiment": name, "accuracy": accuracy}
+
+
+def test_seed_comparison_names_the_best_row_and_beats_a_range_only_above_its_top():
+    from sklearn_fer.experiments import seed_comparison
+
+    table = seed_comparison(
+        [_finished("fnn", 0.409), _finished("fnn_tuned", 0.482), _finished("cnn_rotation", 0.577), _finished("multitask", 0.545)]
+    )
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()[2:]}
+    assert rows["FNN (hyperopt-tuned)"].endswith("| fnn 40.9%, fnn_tuned 48.2% | 48.2% (fnn_tuned) | yes (+2.7 points) |")
+    augmentation = rows["CNN + augmentation (standardisation, ZCA whitening, rotation)"]
+    assert "| 57.7-60.3% |" in augmentation and augmentation.endswith("| 57.7% (cnn_rotation) | no (-2.6 points) |")
+    assert rows["CNN (grid / hyperopt-tuned)"].endswith("| - | - | not run |")
+    assert rows["MNIST + FER multi-task"].endswith("| no comparable seed figure |")
+    assert len(rows) == 5
 
 
 def test_make_experiment_returns_unfitted_estimators():

@@ -15,6 +15,7 @@ from sklearn_fer.metrics import (
     evaluate,
     evaluation_frame,
     fer_scorers,
+    plot_benchmark,
     plot_confusion_matrix,
     plot_history,
     score_predictions,
@@ -58,6 +59,22 @@ def test_plots_label_emotions(tmp_path):
     figure = plot_history(history)
     assert [line.get_label() for line in figure.axes[0].get_lines()] == ["loss", "val_loss"]
     assert (tmp_path / "cm.png").stat().st_size > 1000
+
+
+def test_plot_benchmark_marks_a_seed_figure_as_a_tick_and_a_range_as_a_band():
+    import pytest
+    from matplotlib.collections import PolyCollection
+
+    figure = plot_benchmark(["fnn", "cnn_zca", "hog_svm"], [0.48, 0.54, 0.53], seed_figures=[0.455, (0.577, 0.603), None])
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["fnn", "cnn_zca", "hog_svm"]
+    assert [bar.get_width() for bar in ax.patches[:3]] == [0.48, 0.54, 0.53]
+    ticks = [line.get_xdata()[0] for line in ax.get_lines()]
+    bands = [c.get_paths()[0].vertices[:, 0] for c in ax.collections if isinstance(c, PolyCollection)]
+    assert ticks == [0.455] and len(bands) == 1 and (bands[0].min(), bands[0].max()) == (0.577, 0.603)
+    assert [t.get_text() for t in ax.texts] == ["48.0%", "54.0%", "53.0%"]
+    with pytest.raises(ValueError, match="3 names but 2 seed figures"):
+        plot_benchmark(["a", "b", "c"], [0.1, 0.2, 0.3], seed_figures=[None, None])
 
 
 def test_shared_scorers_pickle_for_spawned_processes_and_still_score():

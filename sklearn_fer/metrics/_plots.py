@@ -1,4 +1,4 @@
-"""Plots people would rather look at than read: confusion matrices and loss curves."""
+"""Plots people would rather look at than read: confusion matrices, loss curves, benchmark bars."""
 
 import numpy as np
 
@@ -81,5 +81,53 @@ def plot_history(history, *, ax=None, title=None):
         right.legend(loc="center right", fontsize=8)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title or "Training history")
+    figure.tight_layout()
+    return figure
+
+
+def plot_benchmark(names, accuracies, *, seed_figures=None, ax=None, title=None):
+    """Horizontal bars of accuracy per experiment, with the seed's figure marked on each bar.
+
+    Parameters
+    ----------
+    names : list of str
+        Experiments, top to bottom.
+    accuracies : list of float in [0, 1]
+    seed_figures : list of (None, float or (low, high)), default=None
+        The figure to beat per experiment: a float is drawn as a tick, a
+        range as a band; ``None`` marks nothing.
+    ax : matplotlib Axes, default=None
+    title : str, default=None
+
+    Returns
+    -------
+    figure : matplotlib Figure
+    """
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
+
+    if len(names) != len(accuracies):
+        raise ValueError(f"plot_benchmark: {len(names)} names but {len(accuracies)} accuracies")
+    seed_figures = [None] * len(names) if seed_figures is None else list(seed_figures)
+    if len(seed_figures) != len(names):
+        raise ValueError(f"plot_benchmark: {len(names)} names but {len(seed_figures)} seed figures")
+    figure, ax = _axes(ax, (7, 0.6 + 0.32 * len(names)))
+    rows = np.arange(len(names))
+    ax.barh(rows, accuracies, color="tab:blue", height=0.6)
+    for row, accuracy, seed in zip(rows, accuracies, seed_figures):
+        low, high = (accuracy, accuracy) if seed is None else (seed, seed) if np.isscalar(seed) else seed
+        ax.text(max(accuracy, high) + 0.005, row, f"{100 * accuracy:.1f}%", va="center", fontsize=7)
+        if seed is None:
+            continue
+        if high > low:
+            ax.fill_betweenx([row - 0.4, row + 0.4], low, high, color="tab:orange", alpha=0.5, linewidth=0)
+        else:
+            ax.plot([low, low], [row - 0.4, row + 0.4], color="tab:orange", linewidth=2.5)
+    ax.set_yticks(rows, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, min(1.0, max(accuracies, default=0) + 0.12))
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="seed")], loc="lower right", fontsize=8)
+    ax.set_title(title or "Accuracy per experiment")
     figure.tight_layout()
     return figure
