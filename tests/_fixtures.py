@@ -1,5 +1,6 @@
-"""Small FER2013 files in every layout, written to a temporary folder."""
+"""Small FER2013 files in every layout (and MNIST IDX files), written to a temporary folder."""
 
+import gzip
 import time
 
 import numpy as np
@@ -24,6 +25,13 @@ def write_split_csv(path, images, labels):
     lines = ["emotion,pixels"] + [f"{label},{pixels}" for label, pixels in zip(labels, pixel_strings(images))]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def write_idx(path, array, compress):
+    """An IDX file of unsigned bytes (MNIST's format), gzipped if ``compress``."""
+    header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
+    payload = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(payload) if compress else payload)
 
 
 def write_image_folders(root, images, labels, usages, *, prefixes=True, suffix=".png"):

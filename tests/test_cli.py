@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from _fixtures import write_image_folders
+from _fixtures import write_idx, write_image_folders
 from sklearn_fer import EMOTIONS
 from sklearn_fer.cli import main
 from sklearn_fer.experiments import DESCRIPTIONS, TUNED_NETWORKS, class_counts, make_experiment, tuned_network
@@ -139,6 +139,20 @@ def test_seed_comparison_names_the_best_row_and_beats_a_range_only_above_its_top
     assert rows["CNN (grid / hyperopt-tuned)"].endswith("| - | - | not run |")
     assert rows["MNIST + FER multi-task"].endswith("| no comparable seed figure |")
     assert len(rows) == 5
+
+
+def test_transfer_on_real_data_without_mnist_says_which_digits_it_uses(tmp_path, fer_folder, capsys):
+    assert main(["run", "transfer", "--quick", "--data", str(fer_folder), "--out", str(tmp_path)]) == 0
+    assert "note: transfer has no --mnist, so its source task is scikit-learn's bundled 8x8 digits" in capsys.readouterr().err
+    assert main(["run", "transfer", "--quick", "--out", str(tmp_path)]) == 0  # the synthetic demo: no note
+    assert "--mnist" not in capsys.readouterr().err
+    digits = np.random.default_rng(0).integers(0, 256, (30, 28, 28))
+    write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", digits, compress=True)
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(30) % 10, compress=True)
+    assert main(["run", "transfer", "--quick", "--data", str(fer_folder), "--mnist", str(tmp_path), "--out", str(tmp_path)]) == 0
+    assert "--mnist" not in capsys.readouterr().err
+    source = json.loads((tmp_path / "transfer" / "results.json").read_text())["params"]["source_data"]
+    assert "shape=(30, 784)" in source
 
 
 def test_make_experiment_returns_unfitted_estimators():

@@ -1,10 +1,9 @@
-import gzip
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from _fixtures import write_classic_csv, write_image_folders, write_split_csv
+from _fixtures import write_classic_csv, write_idx, write_image_folders, write_split_csv
 from sklearn_fer import EMOTIONS
 from sklearn_fer.datasets import (
     detect_layout,
@@ -182,19 +181,13 @@ def test_unknown_layouts_and_paths(tmp_path):
         load_fer2013(tmp_path, usage="Validation")
 
 
-def _write_idx(path, array, compress):
-    header = bytes([0, 0, 0x08, array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
-    payload = header + array.astype(np.uint8).tobytes()
-    path.write_bytes(gzip.compress(payload) if compress else payload)
-
-
 @pytest.mark.parametrize("compress", [True, False])
 def test_load_mnist_idx(tmp_path, rng, compress):
     images = rng.integers(0, 256, (5, 28, 28))
     labels = np.array([3, 1, 4, 1, 5])
     suffix = ".gz" if compress else ""
-    _write_idx(tmp_path / f"t10k-images-idx3-ubyte{suffix}", images, compress)
-    _write_idx(tmp_path / f"t10k-labels-idx1-ubyte{suffix}", labels, compress)
+    write_idx(tmp_path / f"t10k-images-idx3-ubyte{suffix}", images, compress)
+    write_idx(tmp_path / f"t10k-labels-idx1-ubyte{suffix}", labels, compress)
     mnist = load_mnist(tmp_path)
     np.testing.assert_array_equal(mnist.images, images)
     np.testing.assert_array_equal(mnist.target, labels)
