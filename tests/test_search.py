@@ -282,6 +282,32 @@ def test_grid_refit_params_need_a_selection_metric():
 # -- HyperoptSearchCV ------------------------------------------------------------------------------------
 
 
+class PidRecordingCentroids(SlowCentroidClassifier):
+    """Appends the id of the process that fits it to ``record`` (a file), wherever joblib runs it."""
+
+    def __init__(self, shrink=0.0, delay=0.0, record=None):
+        super().__init__(shrink=shrink, delay=delay)
+        self.record = record
+
+    def fit(self, X, y):
+        with open(self.record, "a") as record:
+            record.write(f"{os.getpid()}\n")
+        return super().fit(X, y)
+
+
+@pytest.mark.parametrize("cv, fits_here", [("one split", True), (2, False)])
+def test_hyperopt_runs_a_lone_fold_in_this_process_and_parallel_folds_in_workers(tmp_path, cv, fits_here):
+    X, y = _digits()
+    if cv == "one split":
+        cv = official_split(np.where(np.arange(len(y)) % 5 == 0, "PublicTest", "Training"))
+    record = tmp_path / "pids.txt"
+    space = {"shrink": hp.uniform("shrink", 0, 1)}
+    HyperoptSearchCV(PidRecordingCentroids(record=str(record)), space, max_evals=2, cv=cv, n_jobs=2, refit=False, verbose=0).fit(X, y)
+    pids = set(record.read_text().split())
+    assert (pids == {str(os.getpid())}) is fits_here
+
+
+
 def _digits():
     from sklearn.datasets import load_digits
 

@@ -146,7 +146,8 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
         :func:`sklearn_fer.datasets.official_split` for the official protocol.
     n_jobs : int, default=None
         Folds evaluated in parallel (joblib; use ``joblib.parallel_backend("dask")``
-        to run them on a Dask cluster).
+        to run them on a Dask cluster). A single split (the official protocol)
+        runs in the calling process, with all its threads.
     trials_file : str or path, default=None
         Where to keep the trials (pickle). ``None`` keeps them in memory only.
         The file is tied to the search: resuming it over other parameters, data,
@@ -307,11 +308,16 @@ class HyperoptSearchCV(MetaEstimatorMixin, BaseEstimator):
     # -- search --------------------------------------------------------------------------------------
 
     def _objective(self, X, y, cv, scorers, metric, fit_params, pool):
+        # joblib runs even a lone fold in a worker process capped at cpu_count // n_jobs threads (a
+        # CNN trial on one validation split trained 1.4x slower so); None keeps it here, or on the
+        # backend of an enclosing joblib.parallel_backend (Dask).
+        n_jobs = self.n_jobs if cv.get_n_splits(X, y) > 1 else None
+
         def evaluate(params):
             import hyperopt
 
             estimator = clone(self.estimator).set_params(**params)
-            arguments = (estimator, X, y, cv, scorers, self.n_jobs, self.error_score, fit_params)
+            arguments = (estimator, X, y, cv, scorers, n_jobs, self.error_score, fit_params)
             error = None
             try:
                 if pool is None:
