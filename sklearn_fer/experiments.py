@@ -500,6 +500,7 @@ def write_report(results, *, out, source, quick=False):
     from .metrics import plot_benchmark
 
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     names = [entry["experiment"] for entry in results]
     figure = plot_benchmark(
         names,
