@@ -66,10 +66,9 @@ def cmd_data(args):
     print(f"sample grid: {out / 'samples.png'}")
 
 
-AUX_EXPERIMENTS = ("transfer", "multitask")
-
-
 def _aux_data(args, name):
+    from .experiments import AUX_EXPERIMENTS
+
     if name not in AUX_EXPERIMENTS:
         return None
     if getattr(args, "mnist", None):

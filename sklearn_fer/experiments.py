@@ -50,6 +50,8 @@ DESCRIPTIONS = {
 # Each experiment's seed figure, shown beside it in its row: that of the first seed row it answers.
 SEED_FIGURES = {name: next((figure for _, figure, names in SEED_ROWS if name in names), None) for name in DESCRIPTIONS}
 SEARCH_EXPERIMENTS = ("fnn_hyperopt", "cnn_grid", "cnn_hyperopt")
+# The experiments that train on a second data set (MNIST, or scikit-learn's digits without one).
+AUX_EXPERIMENTS = ("transfer", "multitask")
 # --quick searches two points so the smoke run stays short; the full run uses the seed's 10 points.
 QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [3]}
 # The CNN searches compare their candidates on a 10-epoch budget and train the chosen one on the full

@@ -307,7 +307,6 @@ def test_hyperopt_runs_a_lone_fold_in_this_process_and_parallel_folds_in_workers
     assert (pids == {str(os.getpid())}) is fits_here
 
 
-
 def _digits():
     from sklearn.datasets import load_digits
 

@@ -115,10 +115,11 @@ def plot_benchmark(names, accuracies, *, seed_figures=None, ax=None, title=None)
     rows = np.arange(len(names))
     ax.barh(rows, accuracies, color="tab:blue", height=0.6)
     for row, accuracy, seed in zip(rows, accuracies, seed_figures):
-        low, high = (accuracy, accuracy) if seed is None else (seed, seed) if np.isscalar(seed) else seed
-        ax.text(max(accuracy, high) + 0.005, row, f"{100 * accuracy:.1f}%", va="center", fontsize=7)
+        label_x = accuracy if seed is None else max(accuracy, np.max(seed))  # right of the bar and the seed mark
+        ax.text(label_x + 0.005, row, f"{100 * accuracy:.1f}%", va="center", fontsize=7)
         if seed is None:
             continue
+        low, high = np.min(seed), np.max(seed)  # a float is a range of width zero
         if high > low:
             ax.fill_betweenx([row - 0.4, row + 0.4], low, high, color="tab:orange", alpha=0.5, linewidth=0)
         else:
