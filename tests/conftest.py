@@ -15,6 +15,8 @@ def faces():
     return make_synthetic_faces(490, random_state=0)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def rng():
+    """A fresh generator per test: with pytest-xdist a shared one would hand each
+    test different draws depending on which tests ran before it in the worker."""
     return np.random.default_rng(0)
