@@ -149,20 +149,29 @@ def test_augmentation_is_active_in_fit_and_inactive_in_predict(data):
     )
 
 
+def _unbatched(dataset):
+    """The arrays a tf.data pipeline fed to Keras, in the order of one pass."""
+    batches = list(dataset.as_numpy_iterator())
+    return tuple(np.concatenate(parts) for parts in zip(*batches))
+
+
 def test_balanced_class_weight_reaches_keras(data, monkeypatch):
     X, y, _, _ = data
     X, y = X[: 40 + 200], np.r_[np.zeros(200, int), np.ones(40, int)]
     seen = {}
     original = keras.Model.fit
 
-    def spy(self, *args, **kwargs):
-        seen["weights"] = kwargs.get("sample_weight")
-        return original(self, *args, **kwargs)
+    def spy(self, dataset, *args, **kwargs):
+        _, targets, seen["weights"] = _unbatched(dataset)
+        seen["labels"] = targets.argmax(axis=1)
+        return original(self, dataset, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
     TINY["fnn"](epochs=1, class_weight="balanced").fit(X, y)
-    weights = np.asarray(seen["weights"])
-    assert weights[y == 1][0] == pytest.approx(240 / (2 * 40)) and weights[y == 0][0] == pytest.approx(240 / (2 * 200))
+    labels, weights = seen["labels"], seen["weights"]
+    assert np.bincount(labels).tolist() == [200, 40]
+    np.testing.assert_allclose(weights[labels == 1], 240 / (2 * 40))
+    np.testing.assert_allclose(weights[labels == 0], 240 / (2 * 200))
 
 
 def test_early_stopping_holds_out_a_validation_split_and_stops(data):
@@ -184,7 +193,7 @@ def test_early_stopping_split_is_stratified_and_seeded(data, monkeypatch):
     original = keras.Model.fit
 
     def spy(self, *args, **kwargs):
-        seen["validation"] = kwargs["validation_data"]
+        seen["validation"] = _unbatched(kwargs["validation_data"])
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)

@@ -5,6 +5,7 @@ import os
 import numpy as np
 
 from ._base import _seeded
+from ._feeding import array_dataset
 from ._networks import CNNClassifier
 
 
@@ -175,14 +176,8 @@ class TransferCNNClassifier(CNNClassifier):
             **self._cnn_args(),
         )
         with _seeded(self._random_state):
-            history = model.fit(
-                X_src,
-                _one_hot(y_src, classes),
-                batch_size=self.batch_size,
-                epochs=self.source_epochs,
-                verbose=self.verbose,
-                shuffle=True,
-            )
+            source = array_dataset((X_src, _one_hot(y_src, classes)), self.batch_size, shuffle=True, seed=self._random_state)
+            history = model.fit(source, epochs=self.source_epochs, verbose=self.verbose)
         self.source_history_ = {k: [float(v) for v in vs] for k, vs in history.history.items()}
         return model
 

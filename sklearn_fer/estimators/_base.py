@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._images import flatten_images, image_layout, resolve_image_shape
 from ..networks import _layers  # noqa: F401  registers our Keras layers, which unpickling and load_model need
+from ._feeding import array_dataset
 
 # Batch size of the compiled forward pass used by predict / predict_proba.
 _PREDICT_BATCH = 1024
@@ -416,16 +417,12 @@ class FERNetworkClassifier(KerasClassifier):
         train, validation = self._add_auxiliary_task(train, validation)
         with self._seed_context():
             history = self.model_.fit(
-                train[0],
-                train[1],
-                sample_weight=train[2],
-                validation_data=validation,
-                batch_size=self.batch_size,
+                array_dataset(train, self.batch_size, shuffle=True, seed=self._random_state),
+                validation_data=None if validation is None else array_dataset(validation, self.batch_size),
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,
                 verbose=self.verbose,
                 callbacks=self._callbacks(validation is not None),
-                shuffle=True,
             )
         self._record_history(history.history, append=warm_start and initial_epoch > 0)
         self._make_forward()

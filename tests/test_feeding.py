@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from sklearn_fer.estimators._feeding import array_dataset
+
+
+def _rows_of_each_pass(dataset, n_passes):
+    return [np.concatenate([X[:, 0] for X, *_ in dataset.as_numpy_iterator()]) for _ in range(n_passes)]
+
+
+def test_array_dataset_switches_autotuning_off():
+    dataset = array_dataset((np.zeros((5, 2)), np.zeros(5)), 2)
+    assert dataset.options().autotune.enabled is False
+
+
+def test_array_dataset_batches_every_row_once_per_pass_in_a_new_seeded_order():
+    X, y = np.arange(50, dtype=np.float32)[:, None], np.arange(50) % 7
+    dataset = array_dataset((X, y), 8, shuffle=True, seed=3)
+    first, second = _rows_of_each_pass(dataset, 2)
+    assert [len(batch[0]) for batch in dataset.as_numpy_iterator()] == [8] * 6 + [2]
+    assert sorted(first) == sorted(second) == list(range(50))
+    assert not np.array_equal(first, second), "the order must change between epochs"
+    again = _rows_of_each_pass(array_dataset((X, y), 8, shuffle=True, seed=3), 2)
+    np.testing.assert_array_equal(again, [first, second])
+    for X_batch, y_batch in dataset.as_numpy_iterator():
+        np.testing.assert_array_equal(X_batch[:, 0].astype(int) % 7, y_batch)  # rows stay aligned
+
+
+def test_array_dataset_keeps_order_without_shuffle_and_nested_targets():
+    X = np.arange(6, dtype=np.float32)[:, None]
+    targets = {"emotion": np.arange(6) * 10, "aux": np.arange(6) * 100}
+    weights = {"emotion": np.ones(6), "aux": np.zeros(6)}
+    batches = list(array_dataset((X, targets, weights), 4).as_numpy_iterator())
+    assert len(batches) == 2
+    X_first, y_first, w_first = batches[0]
+    np.testing.assert_array_equal(X_first[:, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(y_first["aux"], [0, 100, 200, 300])
+    assert set(w_first) == {"emotion", "aux"}
+
+
+def test_array_dataset_leaves_out_missing_weights_and_rejects_ragged_input():
+    assert len(next(iter(array_dataset((np.zeros((3, 2)), np.zeros(3), None), 2)))) == 2
+    with pytest.raises(ValueError, match=r"same number of rows, got \[3, 4\]"):
+        array_dataset((np.zeros((3, 2)), np.zeros(4)), 2)
