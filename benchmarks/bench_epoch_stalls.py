@@ -3,16 +3,17 @@
 Keras feeds NumPy arrays through a tf.data pipeline with autotuning on; our estimators feed
 sklearn_fer.estimators._feeding.array_dataset, which switches autotuning off. For each feed the
 script trains on the FER2013 Training faces (10% held out for validation, as early stopping does)
-and prints, per epoch, how long the first batch took to arrive.
+and prints, per epoch, how long the first batch took to arrive and how long the epoch took.
 
 --mode sleep (default) stretches every epoch to --epoch-seconds by sleeping after each batch of a
 tiny network, so the machine stays nearly idle and any wait is the pipeline's own. --mode cnn trains
-the benchmark's plain CNN (CNNClassifier defaults) and also prints whole-epoch times.
+the seed CNN (build_cnn's defaults) at full speed instead.
 
     python benchmarks/bench_epoch_stalls.py --data ../shared/data/fer2013 --epochs 8 --epoch-seconds 25
     python benchmarks/bench_epoch_stalls.py --data ../shared/data/fer2013 --mode cnn --epochs 4
 """
 
+import math
 import time
 
 import keras
@@ -59,7 +60,7 @@ def fit(feed, mode, train, validation, args):
 
     keras.utils.set_random_seed(0)
     model = network(mode, train[1].shape[1])
-    steps = -(-len(train[0]) // args.batch_size)
+    steps = math.ceil(len(train[0]) / args.batch_size)
     clock = EpochClock(args.epoch_seconds / steps if mode == "sleep" else 0.0)
     if feed == "keras":
         model.fit(*train, batch_size=args.batch_size, validation_data=validation, epochs=args.epochs, verbose=0, callbacks=[clock], shuffle=True)

@@ -3,9 +3,9 @@
 Keras turns NumPy input into a tf.data pipeline with autotuning on. Now and then the
 next epoch then waits, with the machine idle, while the old epoch's iterator is torn
 down: a py-spy dump showed the main thread in tf.data's iterator destructor, waiting
-for one of tf.data's own threads, for 11-40 s. With autotuning off, no such wait was
-seen (``benchmarks/RESULTS.md``, "Idle waits between epochs"). Gathering a batch
-from memory takes microseconds, so nothing here needs tuning.
+for one of tf.data's own threads, for 10-30 s at a time. With autotuning off, no
+such wait was seen (``benchmarks/RESULTS.md``, "Idle waits between epochs").
+Gathering a batch from memory takes microseconds, so nothing here needs tuning.
 """
 
 import numpy as np
