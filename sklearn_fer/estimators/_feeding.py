@@ -8,8 +8,6 @@ such wait was seen (``benchmarks/RESULTS.md``, "Idle waits between epochs").
 Gathering a batch from memory takes microseconds, so nothing here needs tuning.
 """
 
-import numpy as np
-
 
 def array_dataset(arrays, batch_size, *, shuffle=False, seed=None):
     """Batches of in-memory arrays as a ``tf.data.Dataset`` with autotuning disabled.
@@ -34,9 +32,8 @@ def array_dataset(arrays, batch_size, *, shuffle=False, seed=None):
     """
     import tensorflow as tf
 
-    arrays = tuple(part for part in arrays if part is not None)
-    n_rows = _common_length(arrays)
-    tensors = tf.nest.map_structure(tf.convert_to_tensor, arrays)
+    tensors = tf.nest.map_structure(tf.convert_to_tensor, tuple(part for part in arrays if part is not None))
+    n_rows = _common_length(tensors)
     indices = tf.data.Dataset.range(n_rows)
     if shuffle:
         indices = indices.shuffle(n_rows, seed=seed, reshuffle_each_iteration=True)
@@ -46,10 +43,10 @@ def array_dataset(arrays, batch_size, *, shuffle=False, seed=None):
     return dataset.prefetch(1).with_options(options)
 
 
-def _common_length(arrays):
+def _common_length(tensors):
     import tensorflow as tf
 
-    lengths = {len(np.asarray(part)) for part in tf.nest.flatten(arrays)}
+    lengths = {int(tensor.shape[0]) for tensor in tf.nest.flatten(tensors)}
     if len(lengths) != 1:
         raise ValueError(f"all arrays fed to the network need the same number of rows, got {sorted(lengths)}")
     return lengths.pop()
