@@ -1,4 +1,4 @@
-"""The ``sklearn-fer`` command line: data summary, experiments, the benchmark table, evaluate, predict."""
+"""The ``sklearn-fer`` command line: data summary, experiments, the benchmark table and its report, evaluate, predict."""
 
 import argparse
 import json
@@ -130,6 +130,21 @@ def cmd_benchmark(args):
     print(f"\nreport: {path} (chart: {path.with_suffix('.png')})")
 
 
+def cmd_report(args):
+    from .experiments import read_rows, write_report
+
+    results, seen = [], {}
+    for path in args.rows:
+        for row in read_rows(path):
+            if row["experiment"] in seen:
+                raise ValueError(f"experiment {row['experiment']!r} is in both {seen[row['experiment']]} and {path}")
+            seen[row["experiment"]] = path
+            results.append(row)
+    source = args.source or f"the rows recorded in {', '.join(args.rows)}"
+    path = write_report(results, out=args.out, source=source)
+    print(f"report of {len(results)} rows: {path} (chart: {path.with_suffix('.png')})")
+
+
 def cmd_evaluate(args):
     from .datasets import load_fer2013
     from .metrics import evaluate
@@ -193,6 +208,14 @@ def build_parser():
             "--verbose", type=int, default=1, help="0: quiet; 1: loading bar, one line per epoch, search progress (default); 2: Keras bars"
         )
         sub.set_defaults(func=func)
+
+    report = commands.add_parser(
+        "report", help="rebuild report.md and report.png from recorded table rows (e.g. when results.json files are gone)"
+    )
+    report.add_argument("rows", nargs="+", help="Markdown files holding rows as benchmark/run print them (other lines are skipped)")
+    report.add_argument("--out", default="sklearn-fer-output")
+    report.add_argument("--source", help="what the rows ran on, for the report's Data line (default: the rows files)")
+    report.set_defaults(func=cmd_report)
 
     evaluate = commands.add_parser("evaluate", help="score a saved model on a FER2013 split")
     evaluate.add_argument("model", help=".keras (network) or .joblib model file")

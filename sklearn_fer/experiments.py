@@ -7,6 +7,7 @@ path the embedded synthetic faces are used, so everything runs offline.
 
 import json
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -435,6 +436,104 @@ def markdown_row(results):
         f"{_percent(results['accuracy'])} | {_percent(results['balanced_accuracy'])} | {_percent(results['f1_macro'])} | "
         f"{results['fit_time']:.0f} s | {results['wall_seconds'] / 60:.1f} min |"
     )
+
+
+# A row as markdown_row prints it: "| name: description (selected: k=v, ...) | seed | acc | bal | f1 | fit s | wall min |"
+_ROW = re.compile(
+    r"^\| (?P<experiment>\w+): (?P<description>.+?) \| (?P<seed_figure>[^|]+) \| (?P<accuracy>[^|]+) \| "
+    r"(?P<balanced_accuracy>[^|]+) \| (?P<f1_macro>[^|]+) \| (?P<fit_time>[\d.]+) s \| (?P<wall_minutes>[\d.]+) min \|$"
+)
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
+_PERCENT_RANGE = re.compile(r"^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)%$")
+
+
+def _fraction(text, where):
+    def percent(digits):  # rounded so that "57.7%" reads back as 0.577, not 0.5770000000000001
+        return round(float(digits) / 100, 6)
+
+    text = text.strip()
+    if text == "-":
+        return None
+    if match := _PERCENT_RANGE.match(text):
+        return (percent(match[1]), percent(match[2]))
+    if match := _PERCENT.match(text):
+        return percent(match[1])
+    raise ValueError(f"{where}: expected a percentage such as '57.0%', a range such as '57.7-60.3%' or '-', got {text!r}")
+
+
+def _parameter_value(text):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def results_from_row(line, where="row"):
+    """Read a benchmark table row (as :func:`markdown_row` prints it) back into a results dict.
+
+    Lets a report be rebuilt from recorded rows when the ``results.json`` files are gone.
+    Percentages come back at the row's precision (0.1 point).
+
+    Parameters
+    ----------
+    line : str
+        One Markdown table row.
+    where : str, default="row"
+        Where the line comes from (e.g. ``"RESULTS.md, line 12"``), for error messages.
+
+    Returns
+    -------
+    results : dict
+        The keys :func:`markdown_row`, :func:`seed_comparison` and :func:`write_report` read.
+    """
+    match = _ROW.match(line.strip())
+    if match is None:
+        raise ValueError(f"{where}: not a benchmark table row ('| name: description | seed | accuracy | ... | fit s | wall min |')")
+    if match["experiment"] not in DESCRIPTIONS:
+        raise ValueError(f"{where}: unknown experiment {match['experiment']!r}; known experiments: {', '.join(DESCRIPTIONS)}")
+    description, _, selected = match["description"].partition(" (selected: ")
+    best_params = dict(pair.split("=", 1) for pair in selected.removesuffix(")").split(", ")) if selected else {}
+    results = {
+        "experiment": match["experiment"],
+        "description": description,
+        "best_params": {key: _parameter_value(value) for key, value in best_params.items()},
+        "fit_time": float(match["fit_time"]),
+        "wall_seconds": 60 * float(match["wall_minutes"]),
+        "seed_figure": _fraction(match["seed_figure"], where),
+    }
+    for key in ("accuracy", "balanced_accuracy", "f1_macro"):
+        results[key] = _fraction(match[key], where)
+        if not isinstance(results[key], float):
+            raise ValueError(f"{where}: the {key} column needs one percentage, got {match[key].strip()!r}")
+    return results
+
+
+def read_rows(path):
+    """The benchmark table rows of a Markdown file, as results dicts, in file order.
+
+    Lines that are not table rows of an experiment (text, headers, other tables) are skipped.
+
+    Raises
+    ------
+    ValueError
+        If the file is missing, holds no rows, or holds an experiment twice
+        (naming both lines).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"rows file {str(path)!r} does not exist")
+    rows, lines_of = [], {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not re.match(r"^\| \w+: ", line):
+            continue
+        row = results_from_row(line, where=f"{path}, line {number}")
+        if row["experiment"] in lines_of:
+            raise ValueError(f"{path}: experiment {row['experiment']!r} appears twice (lines {lines_of[row['experiment']]} and {number})")
+        lines_of[row["experiment"]] = number
+        rows.append(row)
+    if not rows:
+        raise ValueError(f"{path}: no benchmark table rows ('| name: description | ... |') found")
+    return rows
 
 
 def class_counts(target, usage):

@@ -212,3 +212,89 @@ def test_benchmark_resume_reuses_finished_rows_only(tmp_path, capsys):
     assert (tmp_path / "hog_svm" / "results.json").read_text() == first
     report = (tmp_path / "report.md").read_text()
     assert "| hog_svm:" in report and "| fnn:" in report
+
+
+def _table_rows(report):
+    return [line for line in report.splitlines() if re.match(r"^\| \w+: ", line)]
+
+
+def test_report_rebuilds_the_benchmark_report_from_its_rows(tmp_path):
+    assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path / "ran")]) == 0
+    ran = (tmp_path / "ran" / "report.md").read_text()
+    assert main(["report", str(tmp_path / "ran" / "report.md"), "--out", str(tmp_path / "rebuilt"), "--source", "the quick run"]) == 0
+    rebuilt = (tmp_path / "rebuilt" / "report.md").read_text()
+    assert len(_table_rows(ran)) == 2 and _table_rows(rebuilt) == _table_rows(ran)
+    assert "Data: the quick run." in rebuilt and "## Against the seed's rows" in rebuilt
+    assert (tmp_path / "rebuilt" / "report.png").stat().st_size > 1000
+
+
+def test_a_row_reads_back_with_its_selected_parameters_and_seed_range():
+    from sklearn_fer.experiments import markdown_row, results_from_row
+
+    results = {
+        "experiment": "cnn_grid",
+        "description": "Seed CNN, grid (candidates 10 epochs, refit 30)",
+        "best_params": {"classifier__dropout": 0.4, "classifier__kernel_size": 3, "classifier__optimizer": "adam"},
+        "seed_figure": (0.577, 0.603),
+        "accuracy": 0.5754,
+        "balanced_accuracy": 0.535,
+        "f1_macro": 0.555,
+        "fit_time": 3853.2,
+        "wall_seconds": 3853.9,
+    }
+    row = markdown_row(results)
+    read = results_from_row(row)
+    assert markdown_row(read) == row
+    assert read["description"] == "Seed CNN, grid (candidates 10 epochs, refit 30)"
+    assert read["best_params"] == {"dropout": 0.4, "kernel_size": 3.0, "optimizer": "adam"}
+    assert read["seed_figure"] == (0.577, 0.603) and read["accuracy"] == 0.575 and read["fit_time"] == 3853.0
+
+
+def test_report_compares_recorded_rows_with_the_seed(tmp_path):
+    rows = tmp_path / "RESULTS.md"
+    rows.write_text(
+        "Some prose, then the table.\n\n"
+        "| experiment | seed (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| fnn: Feed-forward net 2304-1152-7 | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n"
+        "| cnn_tuned: Our recipe of the seed CNN | 58.5% | 63.7% | 58.9% | 60.4% | 1574 s | 26.3 min |\n"
+        "| transfer: MNIST-pretrained CNN, new head, fine-tuned | 40.9% | 51.5% | 48.1% | 50.1% | 753 s | 12.6 min |\n"
+    )
+    assert main(["report", str(rows), "--out", str(tmp_path / "report")]) == 0
+    report = (tmp_path / "report" / "report.md").read_text()
+    comparison = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines() if line.startswith("| ") and " | " in line}
+    assert comparison["FNN (hyperopt-tuned)"].endswith("| fnn 40.9% | 40.9% (fnn) | no (-4.6 points) |")
+    assert comparison["CNN (grid / hyperopt-tuned)"].endswith("| cnn_tuned 63.7% | 63.7% (cnn_tuned) | yes (+5.2 points) |")
+    augmentation = comparison["CNN + augmentation (standardisation, ZCA whitening, rotation)"]
+    assert augmentation.endswith("| 63.7% (cnn_tuned) | yes (+3.4 points) |")
+    assert comparison["MNIST transfer"].endswith("| 51.5% (transfer) | yes (+10.6 points) |")
+    assert f"Data: the rows recorded in {rows}." in report
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("| fnn: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n" * 2, "experiment 'fnn' appears twice (lines 1 and 2)"),
+        ("| fnn: FNN | 45.5% | 0.409 | 38.3% | 40.3% | 197 s | 3.3 min |\n", "line 1: expected a percentage such as '57.0%'"),
+        ("| fnn: FNN | 45.5% | 40-41% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "the accuracy column needs one percentage"),
+        ("| nope: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "line 1: unknown experiment 'nope'; known experiments: hog_svm"),
+        ("| fnn: FNN | 45.5% | 40.9% | 38.3% |\n", "line 1: not a benchmark table row"),
+        ("no table here\n", "no benchmark table rows"),
+    ],
+)
+def test_report_names_the_file_and_line_of_a_bad_row(tmp_path, capsys, content, message):
+    rows = tmp_path / "rows.md"
+    rows.write_text(content)
+    assert main(["report", str(rows), "--out", str(tmp_path / "report")]) == 2
+    error = capsys.readouterr().err
+    assert message in error and str(rows) in error
+    assert not (tmp_path / "report" / "report.md").exists()
+
+
+def test_report_refuses_a_missing_file_and_an_experiment_in_two_files(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "missing.md")]) == 2
+    assert f"rows file '{tmp_path / 'missing.md'}' does not exist" in capsys.readouterr().err
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text("| fnn: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n")
+    assert main(["report", str(tmp_path / "a.md"), str(tmp_path / "b.md"), "--out", str(tmp_path / "report")]) == 2
+    assert f"experiment 'fnn' is in both {tmp_path / 'a.md'} and {tmp_path / 'b.md'}" in capsys.readouterr().err

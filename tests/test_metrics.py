@@ -61,6 +61,19 @@ def test_plots_label_emotions(tmp_path):
     assert (tmp_path / "cm.png").stat().st_size > 1000
 
 
+def test_plot_benchmark_legend_hides_no_accuracy_label():
+    names = [f"experiment_{i}" for i in range(15)]
+    accuracies = np.linspace(0.4, 0.68, 15)  # the longest bar last, where a lower-right legend sat
+    figure = plot_benchmark(names, accuracies, seed_figures=[0.455] * 15)
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    renderer = figure.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    labels = [text.get_window_extent(renderer) for text in ax.texts]
+    assert len(labels) == 15 and not any(legend.overlaps(label) for label in labels)
+    assert figure.bbox.contains(legend.x0, legend.y0) and figure.bbox.contains(legend.x1, legend.y1)
+
+
 def test_plot_benchmark_marks_a_seed_figure_as_a_tick_and_a_range_as_a_band():
     import pytest
     from matplotlib.collections import PolyCollection

@@ -128,7 +128,15 @@ def plot_benchmark(names, accuracies, *, seed_figures=None, ax=None, title=None)
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(accuracies, default=0) + 0.12))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="seed")], loc="lower right", fontsize=8)
+    # Below the axes: inside, it hid the accuracy label of whichever bar was longest at its corner.
+    ax.legend(
+        handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="seed")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(title or "Accuracy per experiment")
     figure.tight_layout()
     return figure
