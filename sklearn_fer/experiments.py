@@ -492,7 +492,10 @@ def results_from_row(line, where="row"):
     if match["experiment"] not in DESCRIPTIONS:
         raise ValueError(f"{where}: unknown experiment {match['experiment']!r}; known experiments: {', '.join(DESCRIPTIONS)}")
     description, _, selected = match["description"].partition(" (selected: ")
-    best_params = dict(pair.split("=", 1) for pair in selected.removesuffix(")").split(", ")) if selected else {}
+    pairs = selected.removesuffix(")").split(", ") if selected else []
+    if any("=" not in pair for pair in pairs):
+        raise ValueError(f"{where}: the selected parameters need the form 'name=value, ...', got {selected.removesuffix(')')!r}")
+    best_params = dict(pair.split("=", 1) for pair in pairs)
     results = {
         "experiment": match["experiment"],
         "description": description,

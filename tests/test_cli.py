@@ -279,6 +279,7 @@ def test_report_compares_recorded_rows_with_the_seed(tmp_path):
         ("| fnn: FNN | 45.5% | 40-41% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "the accuracy column needs one percentage"),
         ("| nope: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "line 1: unknown experiment 'nope'; known experiments: hog_svm"),
         ("| fnn: FNN | 45.5% | 40.9% | 38.3% |\n", "line 1: not a benchmark table row"),
+        ("| fnn: FNN (selected: relu) | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "the form 'name=value, ...', got 'relu'"),
         ("no table here\n", "no benchmark table rows"),
     ],
 )
