@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -234,6 +235,9 @@ def main(argv=None):
     # TensorFlow's C++ start-up log (CUDA probing on CPU-only machines, oneDNN notes, tf.data attribute
     # notices) buries the command's own output; a TF_CPP_MIN_LOG_LEVEL the user sets still wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # hyperopt 0.2.7 imports pkg_resources, whose deprecation warning opens every search's output; the
+    # pinned setuptools<81 still ships it, so the warning tells a CLI user nothing they can act on.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning)
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

@@ -299,3 +299,10 @@ def test_report_refuses_a_missing_file_and_an_experiment_in_two_files(tmp_path, 
         (tmp_path / name).write_text("| fnn: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n")
     assert main(["report", str(tmp_path / "a.md"), str(tmp_path / "b.md"), "--out", str(tmp_path / "report")]) == 2
     assert f"experiment 'fnn' is in both {tmp_path / 'a.md'} and {tmp_path / 'b.md'}" in capsys.readouterr().err
+
+
+def test_a_search_run_from_the_command_line_prints_no_pkg_resources_warning(tmp_path):
+    result = _cli("run", "fnn_hyperopt", "--quick", "--max-evals", "1", "--out", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "| fnn_hyperopt:" in result.stdout
+    assert "pkg_resources" not in result.stderr, result.stderr
