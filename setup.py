@@ -23,6 +23,13 @@ INSTALL_REQUIRES = [
     "pillow>=10",
     "joblib>=1.3",
     "dask[distributed]>=2024.1",
+    # Photos and video: OpenCV 4 (the 5.x wheels ship no Haar cascades and no CascadeClassifier), MTCNN
+    # (weights inside the package), and ONNX for TensorFlow-free inference and export.
+    "opencv-python-headless>=4.8,<5",
+    "mtcnn>=1.0,<2",
+    "onnxruntime>=1.17",
+    "onnx>=1.15",
+    "tf2onnx>=1.16",
 ]
 
 setup(
@@ -33,6 +40,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10,<3.13",
     packages=find_packages(include=["sklearn_fer", "sklearn_fer.*"]),
+    package_data={"sklearn_fer.pretrained": ["data/*.keras", "data/*.onnx", "data/*.json", "MODEL_CARD.md"]},
     install_requires=INSTALL_REQUIRES,
     extras_require={"test": ["pytest>=7", "pytest-xdist>=3"], "gpu": ["tensorflow[and-cuda]>=2.18,<2.21"]},
     entry_points={"console_scripts": ["sklearn-fer=sklearn_fer.cli:main"]},

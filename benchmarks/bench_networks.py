@@ -23,9 +23,9 @@ SEED_FIGURES = {"fnn": 0.455, "cnn": 0.585, "transfer": 0.409, "multitask": None
 
 
 def networks(mnist):
-    """The recipes (sklearn_fer.experiments.tuned_network), as measured here: bfloat16, one line per epoch."""
+    """The recipes (sklearn_fer.experiments.tuned_network), as measured here: dtype policy "auto", one line per epoch."""
     return {
-        name: functools.partial(tuned_network, name, aux_data=mnist, dtype_policy="mixed_bfloat16", verbose=2)
+        name: functools.partial(tuned_network, name, aux_data=mnist, dtype_policy="auto", verbose=2)
         for name in TUNED_NETWORKS
     }
 
@@ -65,7 +65,8 @@ def main():
     start = time.time()
     result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)
     result.update(network=args.network, wall_seconds=time.time() - start, epochs_run=len(network.history_["loss"]),
-                  history=dict(network.history_), seed_figure=SEED_FIGURES[args.network])
+                  history=dict(network.history_), seed_figure=SEED_FIGURES[args.network],
+                  dtype_policy=network.dtype_policy_, machine=machine())
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{tag}.json").write_text(json.dumps(result, indent=1))

@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -11,33 +12,6 @@ import numpy as np
 
 from ._constants import EMOTIONS
 from .networks import DTYPE_POLICIES
-
-
-def _load_model(path):
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"model file {str(path)!r} does not exist")
-    if path.suffix == ".keras":
-        from .estimators import load_model
-
-        return load_model(path)
-    if path.suffix in (".joblib", ".pkl"):
-        import joblib
-
-        return joblib.load(path)
-    raise ValueError(f"{path}: unknown model format; expected a .keras (sklearn-fer network) or .joblib file")
-
-
-def _read_face(path):
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            return np.asarray(image.convert("L").resize((48, 48), Image.Resampling.BILINEAR), dtype=np.uint8)
-    except FileNotFoundError:
-        raise ValueError(f"image {str(path)!r} does not exist") from None
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{path}: unreadable image ({error})") from None
 
 
 def cmd_data(args):
@@ -101,9 +75,16 @@ def _run_experiment(args, name):
     )
 
 
+def _announce_precision(args):
+    from .networks import describe_dtype_policy
+
+    print(f"dtype policy: {describe_dtype_policy(args.dtype_policy)}", flush=True)
+
+
 def cmd_run(args):
     from .experiments import markdown_row
 
+    _announce_precision(args)
     results = _run_experiment(args, args.experiment)
     print(markdown_row(results))
     print(f"outputs: {Path(args.out) / args.experiment}")
@@ -116,6 +97,7 @@ def cmd_benchmark(args):
     for name in names:
         if name not in DESCRIPTIONS:
             raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(DESCRIPTIONS)}")
+    _announce_precision(args)
     results = []
     for name in names:
         print(f"[{len(results) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
@@ -147,29 +129,93 @@ def cmd_report(args):
 
 
 def cmd_evaluate(args):
+    from ._models import emotion_ids, load_model_file
     from .datasets import load_fer2013
-    from .metrics import evaluate
+    from .metrics import score_predictions
 
-    model = _load_model(args.model)
+    model = load_model_file(args.model) if args.model else _pretrained()
     fer = load_fer2013(args.data, usage=args.usage)
     if len(fer.target) == 0:
         raise ValueError(f"{args.data}: no samples with usage {args.usage!r}")
-    results = evaluate(model, fer.data, fer.target)
+    start = time.perf_counter()
+    predicted = emotion_ids(model.predict(fer.data))  # models fitted on emotion names are scored by id
+    seconds = time.perf_counter() - start
+    results = score_predictions(fer.target, predicted)
     shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in results.items() if k != "confusion_matrix"}
+    shown.update(predict_time_s=round(seconds, 3), predict_time_per_face_ms=round(1000 * seconds / len(fer.target), 3))
     print(json.dumps(shown, indent=1))
 
 
+def _pretrained():
+    from .pretrained import load_pretrained
+
+    return load_pretrained(backend="onnx")
+
+
+def _print_table(table, fmt):
+    if fmt == "csv":
+        print(table.to_csv(index=False), end="")
+    elif fmt == "json":
+        print(table.to_json(orient="records", indent=1))
+    else:
+        shown = table.drop(columns=["error"]).copy()
+        probabilities = [c for c in shown.columns if c not in ("source", "face", "x", "y", "width", "height", "confidence", "emotion")]
+        shown[probabilities] = shown[probabilities].round(2)
+        shown["confidence"] = shown["confidence"].round(2)
+        print(shown.to_string(index=False, na_rep="-"))
+
+
 def cmd_predict(args):
-    model = _load_model(args.model)
-    faces = np.stack([_read_face(path) for path in args.images]).reshape(len(args.images), -1)
-    if not hasattr(model, "predict_proba"):  # e.g. an SVC without probability estimates
-        for path, label in zip(args.images, model.predict(faces)):
-            print(f"{path}: {EMOTIONS[int(label)]}")
-        return
-    probabilities = model.predict_proba(faces)
-    for path, row in zip(args.images, probabilities):
-        ranked = ", ".join(f"{EMOTIONS[i]} {p:.2f}" for i, p in sorted(enumerate(row), key=lambda t: -t[1]))
-        print(f"{path}: {EMOTIONS[int(np.argmax(row))]} ({ranked})")
+    from .faces import analyze, annotate, list_images
+
+    paths = list_images(args.paths)
+    if not paths:
+        raise ValueError(f"no image files in {', '.join(args.paths)} (suffixes: .jpg, .png, ...)")
+    table = analyze(paths, model=args.model, detector=args.detector, errors="report")
+    failed = table[table["error"].notna()]
+    for _, row in failed.iterrows():
+        print(f"sklearn-fer: error: {row['error']}", file=sys.stderr)
+    table = table[table["error"].isna()]
+    if len(table):
+        _print_table(table, args.format)
+    if args.annotate:
+        _write_annotated(table, Path(args.annotate), annotate)
+    return 1 if len(failed) else 0
+
+
+def _write_annotated(table, folder, annotate):
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, rows in table.groupby("source", sort=False):
+        target = folder / f"{Path(source).stem}.annotated.png"
+        Image.fromarray(annotate(source, rows)).save(target)
+        print(f"annotated: {target}", file=sys.stderr)
+
+
+def cmd_video(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .faces import analyze_video, plot_emotions_over_time, video_summary
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    annotated = out / f"{Path(args.video).stem}.annotated.mp4" if args.annotate else None
+    table = analyze_video(
+        args.video, model=args.model, every=args.every, fps=None if args.every else args.fps, detector=args.detector,
+        annotated=annotated,
+    )
+    table.to_csv(out / "emotions.csv", index=False)
+    figure = plot_emotions_over_time(table, title=f"{Path(args.video).name}: emotions over time")
+    figure.savefig(out / "emotions.png", dpi=110)
+    plt.close(figure)
+    summary = {"video": str(args.video), **video_summary(table)}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    print(json.dumps(summary, indent=1))
+    print(f"rows: {out / 'emotions.csv'}; chart: {out / 'emotions.png'}" + (f"; annotated video: {annotated}" if annotated else ""))
 
 
 def build_parser():
@@ -201,9 +247,10 @@ def build_parser():
         sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the seed's 25; 2 with --quick)")
         sub.add_argument(
             "--dtype-policy",
-            default="float32",
+            default="auto",
             choices=DTYPE_POLICIES,
-            help="Keras dtype policy of the networks; mixed_bfloat16 trains several times faster on CPUs with AMX / AVX512-BF16",
+            help="Keras dtype policy of the networks; auto (default): mixed_float16 on a GPU, mixed_bfloat16 on a CPU "
+            "with AMX-BF16 / AVX512-BF16, float32 otherwise",
         )
         sub.add_argument(
             "--verbose", type=int, default=1, help="0: quiet; 1: loading bar, one line per epoch, search progress (default); 2: Keras bars"
@@ -218,16 +265,32 @@ def build_parser():
     report.add_argument("--source", help="what the rows ran on, for the report's Data line (default: the rows files)")
     report.set_defaults(func=cmd_report)
 
-    evaluate = commands.add_parser("evaluate", help="score a saved model on a FER2013 split")
-    evaluate.add_argument("model", help=".keras (network) or .joblib model file")
+    evaluate = commands.add_parser("evaluate", help="score a model on a FER2013 split (default: the shipped model)")
+    evaluate.add_argument("model", nargs="?", help=".keras, .onnx or .joblib model file (default: the shipped model)")
     evaluate.add_argument("--data", required=True)
     evaluate.add_argument("--usage", default="PublicTest", choices=["Training", "PublicTest", "PrivateTest"])
     evaluate.set_defaults(func=cmd_evaluate)
 
-    predict = commands.add_parser("predict", help="emotion of image files (any format; made grayscale 48x48)")
-    predict.add_argument("model")
-    predict.add_argument("images", nargs="+")
+    predict = commands.add_parser("predict", help="the emotion of each face in photos (files and folders)")
+    predict.add_argument("paths", nargs="+", metavar="PATH", help="image files and folders (searched recursively)")
+    predict.add_argument("--model", help=".keras, .onnx or .joblib model file (default: the shipped model)")
+    predict.add_argument(
+        "--detector", default="haar", choices=["haar", "mtcnn", "none"],
+        help="haar: fast (default); mtcnn: harder poses, levels the eyes; none: each file is already a face crop",
+    )
+    predict.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    predict.add_argument("--annotate", metavar="DIR", help="write each image with its boxes and emotions drawn into DIR")
     predict.set_defaults(func=cmd_predict)
+
+    video = commands.add_parser("video", help="the emotion of each face over a video's frames")
+    video.add_argument("video", help="a video file OpenCV reads (.mp4, .avi, ...)")
+    video.add_argument("--model", help=".keras, .onnx or .joblib model file (default: the shipped model)")
+    video.add_argument("--detector", default="haar", choices=["haar", "mtcnn"])
+    video.add_argument("--fps", type=float, default=5.0, help="frames analysed per second of video (default 5)")
+    video.add_argument("--every", type=int, help="analyse every N-th frame instead of --fps")
+    video.add_argument("--out", default="sklearn-fer-video", help="folder for emotions.csv, emotions.png, summary.json")
+    video.add_argument("--annotate", action="store_true", help="also write the analysed frames, annotated, as a video")
+    video.set_defaults(func=cmd_video)
     return parser
 
 
@@ -240,11 +303,10 @@ def main(argv=None):
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning)
     args = build_parser().parse_args(argv)
     try:
-        args.func(args)
+        return args.func(args) or 0
     except ValueError as error:
         print(f"sklearn-fer: error: {error}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

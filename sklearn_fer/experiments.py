@@ -71,7 +71,7 @@ def _network_params(quick, random_state, verbose, dtype_policy):
 TUNED_NETWORKS = ("fnn", "cnn", "transfer", "multitask", "modern")
 
 
-def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="mixed_bfloat16", random_state=0, verbose=0):
+def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", random_state=0, verbose=0):
     """Our tuned recipe of a network: the one ``benchmarks/bench_networks.py`` measures.
 
     Each recipe was chosen on a stratified 10% validation split of Training
@@ -88,9 +88,9 @@ def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="mixed_bfloa
         (``None``: scikit-learn's bundled digits).
     quick : bool, default=False
         Tiny layers and 2 epochs (smoke runs and tests), the recipe otherwise.
-    dtype_policy : str, default="mixed_bfloat16"
-        Keras dtype policy. The recipes were measured with ``"mixed_bfloat16"``
-        (about 2x faster seed-CNN training on this project's AMX CPU).
+    dtype_policy : str, default="auto"
+        Keras dtype policy: ``"auto"`` trains in the fastest precision this
+        machine runs natively (:func:`sklearn_fer.networks.resolve_dtype_policy`).
     random_state, verbose
         Passed to the network.
 
@@ -174,7 +174,7 @@ def _hog(n_jobs):
 
 
 def make_experiment(
-    name, *, quick=False, aux_data=None, random_state=0, verbose=0, n_jobs=None, max_evals=None, trials_file=None, dtype_policy="float32"
+    name, *, quick=False, aux_data=None, random_state=0, verbose=0, n_jobs=None, max_evals=None, trials_file=None, dtype_policy="auto"
 ):
     """The unfitted estimator of a named experiment.
 
@@ -196,9 +196,9 @@ def make_experiment(
     trials_file : path, default=None
         Where a search experiment keeps its finished hyperopt trials or grid
         candidates, so that fitting it again resumes the search.
-    dtype_policy : str, default="float32"
-        Keras dtype policy of the networks (``"mixed_bfloat16"``: several times
-        faster training on CPUs with AMX / AVX512-BF16).
+    dtype_policy : str, default="auto"
+        Keras dtype policy of the networks; ``"auto"``: the fastest one this
+        machine runs natively (:func:`sklearn_fer.networks.resolve_dtype_policy`).
 
     Returns
     -------
@@ -304,7 +304,7 @@ def run_experiment(
     verbose=0,
     n_jobs=None,
     max_evals=None,
-    dtype_policy="float32",
+    dtype_policy="auto",
 ):
     """Fit a named experiment on Training, score PublicTest, and write its outputs.
 
@@ -338,6 +338,7 @@ def run_experiment(
     import pandas as pd
 
     from .metrics import evaluate, plot_confusion_matrix, plot_history
+    from .networks import resolve_dtype_policy
 
     folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -365,7 +366,7 @@ def run_experiment(
         data=source,
         quick=quick,
         n_train=int(len(y_train)),
-        dtype_policy=dtype_policy,
+        dtype_policy=resolve_dtype_policy(dtype_policy),
         wall_seconds=time.time() - start,
         seed_figure=SEED_FIGURES[name],
         params={k: repr(v) for k, v in estimator.get_params(deep=False).items() if k != "steps"},

@@ -92,11 +92,11 @@ def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):
     assert scores["n_samples"] == 70 and 0 <= scores["accuracy"] <= 1
     image = tmp_path / "face.png"
     Image.fromarray(np.full((100, 80, 3), 128, dtype=np.uint8)).save(image)
-    predicted = _cli("predict", str(model), str(image), cwd=tmp_path)
+    predicted = _cli("predict", "--model", str(model), "--detector", "none", "--format", "json", str(image), cwd=tmp_path)
     assert predicted.returncode == 0, predicted.stderr
-    line = predicted.stdout.strip()
-    assert line.startswith(f"{image}: ") and line.split(": ")[1].split()[0] in EMOTIONS
-    assert sum(float(part.split()[-1]) for part in line.split("(")[1].rstrip(")").split(", ")) == pytest.approx(1, abs=0.02)
+    (row,) = json.loads(predicted.stdout)
+    assert row["source"] == str(image) and row["emotion"] in EMOTIONS
+    assert sum(row[name] for name in EMOTIONS) == pytest.approx(1, abs=0.02)
 
 
 def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
@@ -107,7 +107,7 @@ def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("x")
     assert main(["data", str(tmp_path)]) == 2
     assert "unrecognised FER2013 layout" in capsys.readouterr().err
-    assert main(["predict", str(tmp_path / "notes.txt"), "x.png"]) == 2
+    assert main(["predict", "--model", str(tmp_path / "notes.txt"), "x.png"]) == 2
     assert "unknown model format" in capsys.readouterr().err
 
 
@@ -178,7 +178,7 @@ def test_tuned_recipes_are_the_measured_ones():
     assert recipes["modern"]["widths"] == (32, 64, 128, 256) and recipes["modern"]["tta_shift"] == 3 and recipes["modern"]["epochs"] == 75
     assert recipes["fnn"]["fnnclassifier__hidden_layer_sizes"] == (2048, 1024)
     assert not recipes["fnn"]["fnnclassifier__early_stopping"] and not recipes["modern"]["early_stopping"]
-    assert recipes["cnn"]["dtype_policy"] == "mixed_bfloat16" and recipes["cnn"]["lr_schedule"] == "cosine"
+    assert recipes["cnn"]["dtype_policy"] == "auto" and recipes["cnn"]["lr_schedule"] == "cosine"
     with pytest.raises(ValueError, match="unknown tuned network 'resnet'; known: fnn, cnn, transfer, multitask, modern"):
         tuned_network("resnet")
 

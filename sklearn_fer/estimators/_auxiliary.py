@@ -172,7 +172,7 @@ class TransferCNNClassifier(CNNClassifier):
             variance=float(X_src.var()) or 1.0,
             name="source_cnn",
             learning_rate=self.learning_rate,
-            dtype_policy=self.dtype_policy,
+            dtype_policy=self.dtype_policy_,
             **self._cnn_args(),
         )
         with _seeded(self._random_state):

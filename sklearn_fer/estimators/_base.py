@@ -19,6 +19,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import flatten_images, image_layout, resolve_image_shape
+from .._tta import test_time_views
+from ..networks import resolve_dtype_policy, runs_natively
 from ..networks import _layers  # noqa: F401  registers our Keras layers, which unpickling and load_model need
 from ._feeding import array_dataset
 
@@ -61,11 +63,13 @@ _COMMON_PARAMETERS = """
         each axis (9 positions, edge pixels repeated as the ``shift`` augmentation
         fills them; each with its mirror image if ``tta_flip``: 18 views). It pays
         off for networks trained with ``shift``; 0 switches it off.
-    dtype_policy : {{"float32", "mixed_bfloat16", "mixed_float16"}}, default={dtype_policy!r}
-        Keras dtype policy of the network's layers. ``"mixed_bfloat16"`` trains
-        several times faster on CPUs with AMX / AVX512-BF16 (Intel Sapphire Rapids
-        and later) and on TPUs, ``"mixed_float16"`` on GPUs. Elsewhere a CPU emulates
-        these types, so time a short fit first. Inputs and softmax outputs stay float32.
+    dtype_policy : {{"auto", "float32", "mixed_bfloat16", "mixed_float16"}}, default={dtype_policy!r}
+        Keras dtype policy of the network's layers. ``"auto"``: the fastest one
+        this machine runs natively (``"mixed_float16"`` on a GPU, ``"mixed_bfloat16"``
+        on a CPU with AMX-BF16 or AVX512-BF16, ``"float32"`` otherwise; see
+        :func:`sklearn_fer.networks.resolve_dtype_policy`). On a CPU without native
+        bfloat16 the mixed policies are emulated and slower. Inputs and softmax
+        outputs stay float32.
     early_stopping : bool, default={early_stopping!r}
         Hold out ``validation_fraction`` of the training data (stratified) and
         stop when its ``monitor`` value has not improved for ``n_iter_no_change``
@@ -93,6 +97,8 @@ _COMMON_PARAMETERS = """
         Class labels.
     n_features_in_ : int
         Pixels per image.
+    dtype_policy_ : str
+        The dtype policy the network was built in (``dtype_policy`` resolved).
 """
 _LR_SCHEDULES = ("cosine", "plateau", None)
 
@@ -287,11 +293,12 @@ class FERNetworkClassifier(KerasClassifier):
             variance=encoder.variance_,
             augmentation=self._augmentation(),
             label_smoothing=self.label_smoothing,
-            dtype_policy=self.dtype_policy,
+            dtype_policy=self.dtype_policy_,
         )
 
     def _keras_build_fn(self):
         self._check_common_params()
+        self.dtype_policy_ = resolve_dtype_policy(self.dtype_policy)
         self._checked_tta_shift(self.feature_encoder_.image_shape_)
         input_shape = (*self.feature_encoder_.image_shape_, 1)
         return self._build_network(input_shape, self.n_classes_)
@@ -461,16 +468,7 @@ class FERNetworkClassifier(KerasClassifier):
 
     def _test_time_views(self, X):
         """The faces as given, shifted by ``tta_shift`` pixels, and mirrored (``tta_flip``)."""
-        s = self._checked_tta_shift(X.shape[1:3])
-        height, width = X.shape[1:3]
-        offsets = [(dy, dx) for dy in (-s, 0, s) for dx in (-s, 0, s)] if s else [(0, 0)]
-        padded = np.pad(X, ((0, 0), (s, s), (s, s), (0, 0)), mode="edge") if s else X
-        for dy, dx in offsets:
-            view = padded[:, s + dy : s + dy + height, s + dx : s + dx + width]
-            yield np.ascontiguousarray(view)
-            if self.tta_flip:
-                # A face and its mirror image show the same emotion.
-                yield np.ascontiguousarray(view[:, :, ::-1])
+        return test_time_views(X, shift=self._checked_tta_shift(X.shape[1:3]), flip=self.tta_flip)
 
     def _checked_tta_shift(self, image_shape):
         s = self.tta_shift
@@ -532,9 +530,9 @@ class FERNetworkClassifier(KerasClassifier):
 
     @classmethod
     def _from_saved(cls, model, metadata):
-        estimator = cls(**metadata["params"])
+        estimator = cls(**_restored_params(cls, metadata["params"]))
         estimator._random_state = None
-        estimator.model_ = model
+        estimator.model_, estimator.dtype_policy_ = _runnable_here(model)
         estimator.X_dtype_ = np.dtype(metadata["X_dtype"])
         estimator.X_shape_ = tuple(metadata["X_shape"])
         estimator.n_features_in_ = estimator.X_shape_[1]
@@ -550,6 +548,39 @@ class FERNetworkClassifier(KerasClassifier):
         estimator.feature_encoder_ = encoder
         estimator.history_ = defaultdict(list, metadata["history"])
         return estimator
+
+
+def _restored_params(cls, params):
+    """Saved parameters with their tuples back: JSON writes tuples as lists (``(1152,)`` -> ``[1152]``)."""
+    defaults = {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()}
+    return {
+        name: tuple(value) if isinstance(value, list) and isinstance(defaults.get(name), tuple) else value
+        for name, value in params.items()
+    }
+
+
+def _model_policy(model):
+    """The reduced-precision dtype policy a Keras model computes in, or ``"float32"``."""
+    names = {layer.dtype_policy.name for layer in model.layers}
+    return next((name for name in sorted(names) if name != "float32"), "float32")
+
+
+def _runnable_here(model):
+    """The model, rebuilt in float32 if it computes in a precision this machine would only emulate.
+
+    A network trained in ``mixed_bfloat16`` on a CPU with native bfloat16 then
+    predicts (and trains further) at full speed on a CPU without it, with the
+    same weights and its compiled optimizer settings.
+    """
+    from ..networks import rebuild
+
+    policy = _model_policy(model)
+    if runs_natively(policy):
+        return model, policy
+    copy = rebuild(model, dtype_policy="float32")
+    if model.compiled:
+        copy.compile_from_config(model.get_compile_config())
+    return copy, "float32"
 
 
 def _jsonable_params(estimator):
@@ -575,9 +606,14 @@ def load_model(path):
 
     from . import ESTIMATORS
 
-    with zipfile.ZipFile(path) as archive:
-        if _METADATA_FILE not in archive.namelist():
-            raise ValueError(f"{path}: not saved by sklearn-fer (no {_METADATA_FILE} inside the .keras file)")
-        metadata = json.loads(archive.read(_METADATA_FILE))
-    model = keras.models.load_model(path, safe_mode=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if _METADATA_FILE not in archive.namelist():
+                raise ValueError(f"{path}: not saved by sklearn-fer (no {_METADATA_FILE} inside the .keras file)")
+            metadata = json.loads(archive.read(_METADATA_FILE))
+        model = keras.models.load_model(path, safe_mode=True)
+    except FileNotFoundError:
+        raise ValueError(f"model file {str(path)!r} does not exist") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: damaged or not a .keras file ({type(error).__name__}: {error})") from None
     return ESTIMATORS[metadata["class"]]._from_saved(model, metadata)

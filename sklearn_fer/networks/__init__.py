@@ -10,7 +10,9 @@ from ._builders import (
     build_transfer_cnn,
     conv_trunk,
     make_optimizer,
+    rebuild,
 )
+from ._precision import cpu_flags, describe_dtype_policy, resolve_dtype_policy, runs_natively
 
 __all__ = [
     "DTYPE_POLICIES",
@@ -23,6 +25,11 @@ __all__ = [
     "build_transfer_cnn",
     "conv_trunk",
     "make_optimizer",
+    "rebuild",
+    "cpu_flags",
+    "describe_dtype_policy",
+    "resolve_dtype_policy",
+    "runs_natively",
 ]
 
 

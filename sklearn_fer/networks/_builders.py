@@ -5,15 +5,16 @@ call them with their hyper-parameters. Every classifier ends in a softmax
 trained with categorical cross-entropy (the seed's grid CNNs used a ReLU
 output and sat at chance level).
 
-Every builder takes ``dtype_policy``, a Keras dtype policy name: ``"float32"``,
-or ``"mixed_bfloat16"`` (several times faster training on CPUs with AMX or
+Every builder takes ``dtype_policy``, a Keras dtype policy name: ``"auto"`` (the
+fastest one this machine runs natively, :func:`resolve_dtype_policy`), ``"float32"``,
+``"mixed_bfloat16"`` (several times faster training on CPUs with AMX or
 AVX512-BF16, and on TPUs) / ``"mixed_float16"`` (GPUs). The input normalisation,
 the augmentation and the softmax outputs always compute in float32.
 """
 
 from contextlib import contextmanager
 
-DTYPE_POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
+from ._precision import DTYPE_POLICIES, resolve_dtype_policy
 
 
 def _keras():
@@ -26,8 +27,7 @@ def _keras():
 def _dtype_policy(name):
     """Layers made inside compute in the dtype policy ``name``."""
     keras = _keras()
-    if name not in DTYPE_POLICIES:
-        raise ValueError(f"dtype_policy must be one of {', '.join(map(repr, DTYPE_POLICIES))}, got {name!r}")
+    name = resolve_dtype_policy(name)
     # Keras has no scoped policy: set the global (thread-local) one and put it back.
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(name)
@@ -320,3 +320,61 @@ def build_modern_cnn(
         outputs = keras.layers.Dense(n_classes, activation="softmax", dtype="float32", name="emotion")(x)
         model = keras.Model(inputs, outputs, name="modern_cnn")
         return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
+
+
+_RANDOM_AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomCrop", "RandomContrast", "RandomBrightness")
+
+
+def rebuild(model, *, dtype_policy="float32", inference_only=False, output=None):
+    """A copy of a trained functional model in another dtype policy, as an inference graph, or with one output.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model (every builder here makes one).
+    dtype_policy : str, default="float32"
+        The dtype policy of every layer of the copy. ``"float32"`` gives a model
+        that computes identically on every machine (and exports to ONNX exactly).
+    inference_only : bool, default=False
+        ``True`` replaces the random augmentation layers (identity at inference
+        anyway) by ``Identity`` layers and the input standardisation by the
+        equivalent ``Rescaling``: a graph of constants that exporters (ONNX)
+        understand.
+    output : str, default=None
+        Keep only this named output (e.g. ``"emotion"`` of a multi-task network).
+
+    Returns
+    -------
+    copy : keras.Model
+        Uncompiled, with the trained weights (including batch-norm statistics).
+    """
+    import numpy as np
+
+    keras = _keras()
+    dtype_policy = resolve_dtype_policy(dtype_policy)
+
+    def clone_layer(layer):
+        if inference_only and type(layer).__name__ in _RANDOM_AUGMENTATION:
+            return keras.layers.Identity(name=layer.name)
+        if inference_only and isinstance(layer, keras.layers.Normalization) and layer.axis == ():
+            std = float(np.sqrt(np.maximum(np.asarray(layer.variance).item(), keras.backend.epsilon() ** 2)))
+            mean = float(np.asarray(layer.mean).item())
+            return keras.layers.Rescaling(1.0 / std, offset=-mean / std, dtype="float32", name=layer.name)
+        config = layer.get_config()
+        config["dtype"] = "float32" if layer.dtype_policy.name == "float32" else dtype_policy
+        return type(layer).from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone_layer)
+    for layer in copy.layers:
+        if layer.weights:
+            layer.set_weights(model.get_layer(layer.name).get_weights())
+    if output is not None:
+        outputs = dict(zip(copy.output_names, copy.outputs))
+        if output not in outputs:
+            raise ValueError(f"the model has no output {output!r}; its outputs: {', '.join(outputs)}")
+        copy = keras.Model(copy.inputs, outputs[output], name=copy.name)
+    if inference_only:
+        copy.trainable = False  # batch norm uses its moving statistics however an exporter calls it
+    # Called once, as exporters require.
+    copy(np.zeros((1, *copy.input_shape[1:]), dtype="float32"), training=False)
+    return copy

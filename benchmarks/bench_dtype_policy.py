@@ -1,0 +1,46 @@
+"""float32 against dtype_policy="auto" on the same recipe and seed: training images/s and PublicTest accuracy.
+
+Fits the ``modern`` recipe (sklearn_fer.experiments.tuned_network) on the first ``--n`` Training faces
+for ``--epochs`` epochs in each policy, one after the other in one process, and scores PublicTest.
+A short budget: it checks that "auto" is faster and loses no accuracy, not what the recipe reaches.
+
+    python benchmarks/bench_dtype_policy.py --data ../shared/data/fer2013 --n 6400 --epochs 2
+"""
+
+from _common import machine, parser
+
+from sklearn_fer.datasets import load_fer2013
+from sklearn_fer.experiments import tuned_network
+from sklearn_fer.metrics import evaluate
+from sklearn_fer.networks import describe_dtype_policy
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--n", type=int, default=6400)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--network", default="modern")
+    args = p.parse_args()
+    train = load_fer2013(args.data, usage="Training", progress=False)
+    test = load_fer2013(args.data, usage="PublicTest", progress=False)
+    X, y = train.data[: args.n], train.target[: args.n]
+    print(f"machine: {machine()}; auto resolves to {describe_dtype_policy('auto')}")
+    print(f"{args.network} recipe, {len(y)} Training faces, {args.epochs} epochs, seed 0")
+    print("| dtype policy | fit s | training images/s | PublicTest accuracy | macro-F1 |")
+    print("|---|---|---|---|---|")
+    rates = {}
+    for policy in ("float32", "auto"):
+        model = tuned_network(args.network, dtype_policy=policy, random_state=0)
+        model.set_params(epochs=args.epochs)
+        result = evaluate(model, test.data, test.target, X_fit=X, y_fit=y)
+        rates[policy] = len(y) * args.epochs / result["fit_time"]
+        print(
+            f"| {describe_dtype_policy(policy)} | {result['fit_time']:.0f} | {rates[policy]:.0f} | "
+            f"{result['accuracy']:.1%} | {result['f1_macro']:.1%} |",
+            flush=True,
+        )
+    print(f"auto / float32 training speed: {rates['auto'] / rates['float32']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

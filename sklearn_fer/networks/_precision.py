@@ -1,0 +1,71 @@
+"""``dtype_policy="auto"``: the fastest Keras dtype policy this machine runs natively."""
+
+import functools
+import os
+import platform
+
+DTYPE_POLICIES = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+# The CPU flags (as /proc/cpuinfo names them) of native bfloat16 matrix arithmetic.
+BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+# Lets a user (or a test) pin what "auto" resolves to, e.g. to compare machines.
+ENVIRONMENT_VARIABLE = "SKLEARN_FER_DTYPE_POLICY"
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU's feature flags (Linux: from ``/proc/cpuinfo``); an empty set where they cannot be read."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as file:
+            for line in file:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def _has_gpu():
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+@functools.lru_cache(maxsize=None)
+def _auto_policy():
+    pinned = os.environ.get(ENVIRONMENT_VARIABLE)
+    if pinned:
+        if pinned not in DTYPE_POLICIES[1:]:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE}={pinned!r}: expected one of {', '.join(DTYPE_POLICIES[1:])}")
+        return pinned, f"{ENVIRONMENT_VARIABLE}={pinned}"
+    if _has_gpu():
+        return "mixed_float16", "a GPU is present"
+    flags = cpu_flags() if platform.system() == "Linux" else frozenset()
+    native = [flag for flag in BFLOAT16_CPU_FLAGS if flag in flags]
+    if native:
+        return "mixed_bfloat16", f"the CPU has {native[0].upper().replace('_', '-')}"
+    return "float32", "no GPU and no native bfloat16 on this CPU"
+
+
+def resolve_dtype_policy(name):
+    """The concrete Keras dtype policy of ``name``: itself, or what ``"auto"`` chooses here.
+
+    ``"auto"``: ``"mixed_float16"`` on a GPU; ``"mixed_bfloat16"`` on a CPU with
+    AMX-BF16 or AVX512-BF16 (read from the CPU flags; Linux); ``"float32"``
+    otherwise, where reduced precision would be emulated and slower. The
+    environment variable ``SKLEARN_FER_DTYPE_POLICY`` pins the choice.
+    """
+    if name not in DTYPE_POLICIES:
+        raise ValueError(f"dtype_policy must be one of {', '.join(map(repr, DTYPE_POLICIES))}, got {name!r}")
+    return _auto_policy()[0] if name == "auto" else name
+
+
+def describe_dtype_policy(name):
+    """``"mixed_bfloat16 (auto: the CPU has AVX512-BF16)"``, or the name itself when it is not "auto"."""
+    if name != "auto":
+        return resolve_dtype_policy(name)
+    policy, reason = _auto_policy()
+    return f"{policy} (auto: {reason})"
+
+
+def runs_natively(policy):
+    """Whether this machine computes ``policy`` without emulation (float32 always does)."""
+    return policy == "float32" or resolve_dtype_policy("auto") == policy
