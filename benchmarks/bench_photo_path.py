@@ -23,8 +23,7 @@ import numpy as np
 from _common import machine, parser
 
 from sklearn_fer.datasets import load_fer2013
-from sklearn_fer.faces import FaceCropper, detect_faces
-from sklearn_fer.faces._crop import crop_face
+from sklearn_fer.faces import FaceCropper, crop_face, detect_faces
 from sklearn_fer.pretrained import load_pretrained
 
 SIZES = ((96, 143), (144, 191), (192, 288))

@@ -125,6 +125,59 @@ def test_bad_csv_rows_name_file_row_and_expectation(tmp_path, row, message):
     assert len(fer.target) == 1 and fer.target[0] == 0
 
 
+def _detailed(source, **options):
+    """The detailed (row by row validated) parse of a CSV, bypassing the fast path."""
+    from unittest import mock
+
+    with mock.patch.object(_fer2013, "read_clean_csv", return_value=None):
+        return _fer2013._read_csv(source, options.get("split_usage"), "raise", False)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("block_bytes", [1 << 20, 30_000])  # one block, and blocks cutting rows apart
+def test_the_fast_csv_path_equals_the_detailed_one(tmp_path, rng, quoted, block_bytes):
+    from sklearn_fer.datasets._csv_fast import read_clean_csv
+
+    images = rng.integers(0, 256, size=(30, 48, 48), dtype=np.uint8)
+    images[0] = 0  # single digits
+    images[1] = 255  # three digits
+    labels, usages = np.arange(30) % 7, np.array(["Training", "PublicTest", "PrivateTest"] * 10)
+    path = write_classic_csv(tmp_path / "fer2013.csv", images, labels, usages)
+    if quoted:
+        lines = path.read_text().splitlines()
+        path.write_text("\n".join([lines[0]] + [f'{a},"{b}",{c}' for a, b, c in (line.split(",") for line in lines[1:])]) + "\n")
+    fast = read_clean_csv(path, has_usage=True, block_bytes=block_bytes)
+    detailed = _detailed(path)
+    assert fast is not None
+    for key in ("images", "target", "usage"):
+        np.testing.assert_array_equal(fast[key], detailed[key])
+    np.testing.assert_array_equal(fast["images"], images)
+    split = write_split_csv(tmp_path / "train.csv", images, labels)
+    fast = read_clean_csv(split, has_usage=False, fixed_usage="Training", block_bytes=block_bytes)
+    np.testing.assert_array_equal(fast["images"], images)
+    assert (fast["usage"] == "Training").all()
+
+
+@pytest.mark.parametrize(
+    "edit, fast",
+    [
+        (lambda text: text.replace("\n", "\r\n"), False),  # CRLF
+        (lambda text: text + "\n", False),  # a blank line
+        (lambda text: text.replace(",Training", ", Training", 1), False),  # a space after a comma
+        (lambda text: text.replace(" 7 ", " 07 ", 1), True),  # a leading zero: the same value either way
+    ],
+)
+def test_csvs_off_the_fast_path_load_the_same(tmp_path, rng, edit, fast):
+    from sklearn_fer.datasets._csv_fast import read_clean_csv
+
+    images = rng.integers(0, 256, size=(6, 48, 48), dtype=np.uint8)
+    images[:, 0, 1] = 7
+    path = write_classic_csv(tmp_path / "fer2013.csv", images, np.arange(6), ["Training"] * 6)
+    path.write_text(edit(path.read_text()))
+    assert (read_clean_csv(path, has_usage=True) is not None) == fast
+    np.testing.assert_array_equal(load_fer2013(path, progress=False, cache=False).images, images)
+
+
 def test_bad_usage_value_missing_column_and_empty_file(tmp_path):
     pixels = " ".join(["5"] * 2304)
     bad_usage = tmp_path / "fer2013.csv"

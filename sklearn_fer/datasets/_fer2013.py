@@ -19,6 +19,7 @@ from sklearn.utils import Bunch
 
 from .._constants import EMOTIONS, IMAGE_SHAPE, N_PIXELS, USAGES
 from ._cache import cache_path
+from ._csv_fast import read_clean_csv
 from ._pixels import find_bad_pixel_rows
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".gif", ".tif", ".tiff"}
@@ -253,6 +254,11 @@ def _read_csv(source, split_usage, on_bad_rows, progress):
         raise ValueError(f"{source}: missing column(s) {missing}; expected columns emotion,pixels[,Usage], found {columns}")
     has_usage = "Usage" in columns
     fixed_usage = None if has_usage else _csv_usage(source, split_usage)
+    if columns in (["emotion", "pixels", "Usage"], ["emotion", "pixels"]):
+        clean = read_clean_csv(source, has_usage=has_usage, fixed_usage=fixed_usage, progress=progress)
+        if clean is not None:
+            return clean
+    # The detailed parser: a file the fast path does not take (bad rows, other column orders or quoting).
 
     chunks = pd.read_csv(
         source,

@@ -1,8 +1,15 @@
-"""Network classifiers (scikeras + Keras). TensorFlow is imported only when a network is built."""
+"""Network classifiers (scikeras + Keras). Importing this module imports TensorFlow, quietly:
+its C++ start-up log is hidden unless ``TF_CPP_MIN_LOG_LEVEL`` is set, and so are its retracing warnings."""
 
-from ._auxiliary import MultiTaskCNNClassifier, TransferCNNClassifier, default_source_digits
-from ._base import FERNetworkClassifier, ImageEncoder, load_model
-from ._networks import CNNClassifier, FNNClassifier, ModernCNNClassifier
+from .._quiet import hide_retracing_warnings, quiet_tensorflow
+
+quiet_tensorflow()
+
+from ._auxiliary import MultiTaskCNNClassifier, TransferCNNClassifier, default_source_digits  # noqa: E402
+from ._base import FERNetworkClassifier, ImageEncoder, load_model  # noqa: E402
+from ._networks import CNNClassifier, FNNClassifier, ModernCNNClassifier  # noqa: E402
+
+hide_retracing_warnings()
 
 ESTIMATORS = {
     cls.__name__: cls

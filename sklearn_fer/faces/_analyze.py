@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from .._models import class_names, resolve_model
-from ._crop import FaceCropper, crop_face, fit_square
+from ._crop import crop_face, fit_square, framing_for
 from ._detect import Face, detect_faces
 from ._io import describe, read_image
 
@@ -13,27 +13,39 @@ NO_FACE = "no face"
 DETECTOR_CHOICES = ("haar", "mtcnn", "none")
 
 
+# How analyze crops faces when the model brings no FaceCropper: FaceCropper's defaults.
+_CROP_DEFAULTS = {"output_shape": (48, 48), "margin": "auto", "align": True, "min_size": 20}
+
+
 def _classifier(model):
-    """The classifier to run on face crops, and the FaceCropper in front of it if the model has one."""
-    from sklearn.pipeline import Pipeline
+    """The classifier to run on face crops, and how to crop (a leading FaceCropper's settings, else the defaults).
 
+    ``None`` is the shipped network run by onnxruntime alone (no scikit-learn, no TensorFlow).
+    """
+    if model is None:
+        from ..pretrained import shipped_network
+
+        return shipped_network(), dict(_CROP_DEFAULTS)
     model = resolve_model(model)
-    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], FaceCropper):
-        return (model[1:] if len(model.steps) > 2 else model.steps[-1][1]), model.steps[0][1]
-    return model, None
+    steps = getattr(model, "steps", None)
+    if steps and type(steps[0][1]).__name__ == "FaceCropper":
+        cropper = steps[0][1].get_params()
+        rest = model[1:] if len(steps) > 2 else steps[-1][1]
+        return rest, {key: cropper[key] for key in _CROP_DEFAULTS}
+    return model, dict(_CROP_DEFAULTS)
 
 
-def _faces_of(image, detector, cropper, name):
+def _faces_of(image, detector, crop):
     """``[(Face, crop)]`` of one photo; with ``detector="none"`` the photo is itself one face."""
-    shape = tuple(cropper.output_shape)
+    shape = tuple(crop["output_shape"])
     if detector == "none":
         height, width = image.shape[:2]
         side = min(height, width)
         box = ((width - side) // 2, (height - side) // 2, side, side)
         return [(Face(box, float("nan")), fit_square(image, shape))]
-    framing = cropper.set_params(detector=detector).framing()
-    faces = detect_faces(image, detector, min_size=cropper.min_size)
-    return [(face, crop_face(image, face, framing=framing, output_shape=shape, align=cropper.align)) for face in faces]
+    framing = framing_for(detector, crop["margin"])
+    faces = detect_faces(image, detector, min_size=crop["min_size"])
+    return [(face, crop_face(image, face, framing=framing, output_shape=shape, align=crop["align"])) for face in faces]
 
 
 def _probabilities(classifier, crops):
@@ -92,7 +104,7 @@ def analyze(images, model=None, *, detector="haar", errors="raise"):
         ``None``: the shipped network (ONNX, no TensorFlow); a ``.keras`` /
         ``.onnx`` / ``.joblib`` file; or a fitted classifier taking flat 48x48
         face rows (a Pipeline starting with a :class:`FaceCropper` works too:
-        its crop size and alignment are used).
+        its crop size, margin and alignment are used).
     detector : {"haar", "mtcnn", "none"}, default="haar"
         ``"none"``: each image is already a face crop (a non-square one is
         centre-cropped, not distorted).
@@ -115,15 +127,14 @@ def analyze(images, model=None, *, detector="haar", errors="raise"):
         raise ValueError(f"errors must be 'raise' or 'report', got {errors!r}")
     if isinstance(images, (str, Path)) or not isinstance(images, (list, tuple)):
         images = [images]
-    classifier, cropper = _classifier(model)
-    cropper = FaceCropper() if cropper is None else FaceCropper(**cropper.get_params())
+    classifier, crop = _classifier(model)
     names = class_names(classifier.classes_)
     rows = []
     for index, image in enumerate(images):
         source = describe(image, index)
         try:
             photo = read_image(image, name=source)
-            faces = _faces_of(photo, detector, cropper, source)
+            faces = _faces_of(photo, detector, crop)
         except ValueError as error:
             if errors == "raise":
                 raise
@@ -238,8 +249,7 @@ def analyze_video(path, model=None, *, every=None, fps=None, detector="haar", pr
         step = _frame_step(capture, every, fps, path)
         video_fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
         total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
-        classifier, cropper = _classifier(model)
-        cropper = FaceCropper() if cropper is None else FaceCropper(**cropper.get_params())
+        classifier, crop = _classifier(model)
         names = class_names(classifier.classes_)
         rows, writer, index, read = [], None, 0, 0
         bar = tqdm(total=None if total is None else -(-total // step), desc=path.name, unit="frame", disable=not progress)
@@ -250,7 +260,7 @@ def analyze_video(path, model=None, *, every=None, fps=None, detector="haar", pr
             read += 1
             if index % step == 0:
                 rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                faces = _faces_of(rgb, detector, cropper, f"{path}, frame {index}")
+                faces = _faces_of(rgb, detector, crop)
                 probabilities, predicted = _predict_faces(classifier, faces, names)
                 frame_rows = _rows(str(path), faces, probabilities, names, predicted)
                 for row in frame_rows:

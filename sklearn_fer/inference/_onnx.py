@@ -7,11 +7,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._images import flatten_images, image_layout
-from .._tta import test_time_views
-
-_METADATA_KEY = "sklearn_fer"
-_BATCH = 256
+from ._runtime import METADATA_KEY, OnnxNetwork
 
 
 def _network_and_cropper(model):
@@ -83,23 +79,9 @@ def export_onnx(model, path):
     }
     proto = onnx.load(str(path))
     entry = proto.metadata_props.add()
-    entry.key, entry.value = _METADATA_KEY, json.dumps(metadata)
+    entry.key, entry.value = METADATA_KEY, json.dumps(metadata)
     onnx.save(proto, str(path))
     return path
-
-
-def _session(path):
-    import onnxruntime as ort
-
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"ONNX model {str(path)!r} does not exist")
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # onnxruntime raises its own exception types for damaged files
-        raise ValueError(f"{path}: not a readable ONNX model ({type(error).__name__}: {str(error).splitlines()[0]})") from None
 
 
 class OnnxClassifier(ClassifierMixin, BaseEstimator):
@@ -124,6 +106,8 @@ class OnnxClassifier(ClassifierMixin, BaseEstimator):
         ``(h, w)`` of each face.
     metadata_ : dict
         What :func:`export_onnx` recorded.
+    network_ : OnnxNetwork
+        The onnxruntime session behind it.
     """
 
     def __init__(self, path=None):
@@ -138,34 +122,12 @@ class OnnxClassifier(ClassifierMixin, BaseEstimator):
         """
         if self.path is None:
             raise ValueError("OnnxClassifier needs path=, the .onnx file written by export_onnx")
-        session = _session(self.path)
-        try:
-            self.metadata_ = json.loads(session.get_modelmeta().custom_metadata_map[_METADATA_KEY])
-        except KeyError:
-            raise ValueError(f"{self.path}: not exported by sklearn-fer (no {_METADATA_KEY!r} metadata)") from None
-        self._session_ = session
-        self.classes_ = np.array(self.metadata_["classes"], dtype=self.metadata_["classes_dtype"])
-        self.image_shape_ = tuple(self.metadata_["image_shape"])
-        self.n_features_in_ = int(np.prod(self.image_shape_))
+        self.network_ = OnnxNetwork(self.path)
+        self.metadata_ = self.network_.metadata
+        self.classes_ = self.network_.classes_
+        self.image_shape_ = self.network_.image_shape
+        self.n_features_in_ = self.network_.n_features_in_
         return self
-
-    def _images(self, X):
-        X = np.asarray(X)
-        if image_layout(X) is not None:
-            X = flatten_images(X)
-        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has shape {X.shape}, but OnnxClassifier expects faces of {self.image_shape_} "
-                f"({self.n_features_in_} pixels per row, or (n, h, w) images)"
-            )
-        return X.astype(np.float32).reshape(len(X), *self.image_shape_, 1)
-
-    def _run(self, images):
-        session = self.__dict__.get("_session_") or _session(self.path)
-        self._session_ = session
-        name = session.get_inputs()[0].name
-        parts = [session.run(None, {name: images[i : i + _BATCH]})[0] for i in range(0, len(images), _BATCH)]
-        return np.concatenate(parts) if parts else np.zeros((0, len(self.classes_)), np.float32)
 
     def predict_proba(self, X):
         """Class probabilities, averaged over the network's test-time views.
@@ -179,10 +141,8 @@ class OnnxClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        check_is_fitted(self, "classes_")
-        images = self._images(X)
-        views = test_time_views(images, shift=self.metadata_["tta_shift"], flip=self.metadata_["tta_flip"])
-        return np.mean([self._run(view) for view in views], axis=0)
+        check_is_fitted(self, "network_")
+        return self.network_.predict_proba(X)
 
     def predict(self, X):
         """The most probable class of each face."""
@@ -190,8 +150,13 @@ class OnnxClassifier(ClassifierMixin, BaseEstimator):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_session_", None)  # an onnxruntime session cannot be pickled; reopened on use
+        state.pop("network_", None)  # an onnxruntime session cannot be pickled; reopened on unpickling
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "classes_" in state:
+            self.network_ = OnnxNetwork(self.path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -5,8 +5,12 @@ network, and the estimators import it so that pickled and ``.keras`` models
 using its layers load in a fresh process.
 """
 
-import keras
-import tensorflow as tf
+from .._quiet import quiet_tensorflow
+
+quiet_tensorflow()
+
+import keras  # noqa: E402  (after the log level is set)
+import tensorflow as tf  # noqa: E402
 
 
 @keras.saving.register_keras_serializable(package="sklearn_fer")

@@ -99,4 +99,15 @@ def load_pretrained(backend="keras"):
     return load_model(path)
 
 
-__all__ = ["load_pretrained", "model_card", "pretrained_file"]
+def shipped_network():
+    """The shipped network as a bare :class:`~sklearn_fer.inference.OnnxNetwork` (onnxruntime only).
+
+    What ``sklearn-fer predict`` runs: no scikit-learn and no TensorFlow to import.
+    ``load_pretrained(backend="onnx")`` is the same network as a scikit-learn classifier.
+    """
+    from ..inference import OnnxNetwork
+
+    return OnnxNetwork(pretrained_file("onnx"))
+
+
+__all__ = ["load_pretrained", "model_card", "pretrained_file", "shipped_network"]
