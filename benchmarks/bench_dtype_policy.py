@@ -22,19 +22,20 @@ def main():
     p.add_argument("--n", type=int, default=12800)
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--network", default="modern")
+    p.add_argument("--seed", type=int, default=0, help="random seed of both fits (and of the sample)")
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     # The folders list the faces emotion by emotion: sample across them.
-    sample, _ = train_test_split(np.arange(len(train.target)), train_size=args.n, stratify=train.target, random_state=0)
+    sample, _ = train_test_split(np.arange(len(train.target)), train_size=args.n, stratify=train.target, random_state=args.seed)
     X, y = train.data[sample], train.target[sample]
     print(f"machine: {machine()}; auto resolves to {describe_dtype_policy('auto')}")
-    print(f"{args.network} recipe, {len(y)} Training faces, {args.epochs} epochs, seed 0")
+    print(f"{args.network} recipe, {len(y)} Training faces, {args.epochs} epochs, seed {args.seed}")
     print("| dtype policy | fit s | training images/s | PublicTest accuracy | macro-F1 |")
     print("|---|---|---|---|---|")
     rates = {}
     for policy in ("float32", "auto"):
-        model = tuned_network(args.network, dtype_policy=policy, random_state=0)
+        model = tuned_network(args.network, dtype_policy=policy, random_state=args.seed)
         model.set_params(epochs=args.epochs)
         result = evaluate(model, test.data, test.target, X_fit=X, y_fit=y)
         rates[policy] = len(y) * args.epochs / result["fit_time"]

@@ -85,14 +85,48 @@ def test_second_load_comes_from_the_cache(tmp_path, small, monkeypatch):
     write_image_folders(tmp_path / "data", images, labels, USAGES)
     first = load_fer2013(tmp_path / "data", progress=False)
     calls = []
-    monkeypatch.setitem(_fer2013._READERS, "folder", lambda *a, **k: calls.append(1))
+
+    def reader(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("the reader ran")
+
+    monkeypatch.setitem(_fer2013._READERS, "folder", reader)
     second = load_fer2013(tmp_path / "data", progress=False)
     assert calls == [] and np.array_equal(first.images, second.images)
     # A changed source invalidates the cache.
     Image.fromarray(images[0]).save(next((tmp_path / "data" / "train").rglob("*.png")))
     (tmp_path / "data" / "train" / "angry" / "Training_99999.png").write_bytes(b"")
-    with pytest.raises(TypeError):  # the stubbed reader was called, i.e. no stale cache hit
+    with pytest.raises(RuntimeError, match="the reader ran"):  # no stale cache hit
         load_fer2013(tmp_path / "data", progress=False)
+
+
+def test_a_one_split_emotion_folder_loads(tmp_path, small):
+    images, labels = small
+    write_image_folders(tmp_path / "kaggle", images, labels, USAGES)
+    one_split = tmp_path / "kaggle" / "test"  # test/<emotion>/PublicTest_*.png, PrivateTest_*.png
+    fer = load_fer2013(one_split, progress=False)
+    assert sorted(set(fer.usage)) == ["PrivateTest", "PublicTest"] and len(fer.target) == 6
+    write_image_folders(tmp_path / "plain", images[:4], labels[:4], ["Training"] * 4, prefixes=False)
+    plain = (tmp_path / "plain" / "train").rename(tmp_path / "my_faces")  # <emotion>/img_*.png: nothing says the split
+    with pytest.raises(ValueError, match=r"img_00000\.png: the file name does not say its split.*split_usage='Training'"):
+        load_fer2013(plain, progress=False)
+    fer = load_fer2013(plain, split_usage="PrivateTest", progress=False)
+    assert list(fer.usage) == ["PrivateTest"] * 4
+    np.testing.assert_array_equal(np.sort(fer.target), np.sort(labels[:4]))
+
+
+def test_cached_loads_warn_about_skipped_rows_again(tmp_path, small):
+    images, labels = small
+    good = " ".join(["5"] * 2304)
+    csv = tmp_path / "fer2013.csv"
+    csv.write_text(f"emotion,pixels,Usage\n0,{good},Training\n9,{good},Training\n1,{good},PublicTest\n")
+    write_image_folders(tmp_path / "folders", images[:3], labels[:3], ["Training"] * 3)
+    next((tmp_path / "folders").rglob("*.png")).write_bytes(b"broken")
+    for source, message in ((csv, r"skipped 1 bad row\(s\).*rows 1"), (tmp_path / "folders", r"skipped 1 bad image")):
+        for load in ("parsed", "cached"):
+            with pytest.warns(UserWarning, match=message):
+                fer = load_fer2013(source, on_bad_rows="skip", progress=False)
+            assert len(fer.target) == 2, load
 
 
 def test_pixel_parsing_is_exact_and_vectorised():

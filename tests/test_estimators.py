@@ -237,7 +237,7 @@ def test_save_and_load_keras_format(data, tmp_path):
     estimator = TINY["modern"](epochs=1, random_state=0).fit(X, y)
     estimator.save(tmp_path / "modern.keras")
     loaded = load_model(tmp_path / "modern.keras")
-    assert type(loaded) is ModernCNNClassifier and loaded.get_params()["widths"] == [4, 8]
+    assert type(loaded) is ModernCNNClassifier and loaded.get_params()["widths"] == (4, 8)
     np.testing.assert_allclose(loaded.predict_proba(X_test), estimator.predict_proba(X_test), rtol=1e-5)
     np.testing.assert_array_equal(loaded.predict(X_test), estimator.predict(X_test))
     with pytest.raises(ValueError, match="must end in .keras"):
@@ -350,7 +350,7 @@ def test_docstrings_show_each_networks_own_defaults():
         (dict(monitor="f1"), "monitor must be 'accuracy' or 'loss', got 'f1'"),
         (dict(lr_schedule="step"), "lr_schedule must be 'cosine', 'plateau' or None, got 'step'"),
         (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
-        (dict(dtype_policy="float16"), "dtype_policy must be one of 'float32', 'mixed_bfloat16', 'mixed_float16', got 'float16'"),
+        (dict(dtype_policy="float16"), "dtype_policy must be one of 'auto', 'float32', 'mixed_bfloat16', 'mixed_float16', got 'float16'"),
         (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
         (dict(tta_shift=48), "tta_shift must be an integer number of pixels in \\[0, 48\\), got 48"),
         (dict(tta_shift=1.5), "tta_shift must be an integer"),

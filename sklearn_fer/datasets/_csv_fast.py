@@ -144,6 +144,7 @@ def read_clean_csv(source, *, has_usage, fixed_usage=None, progress=False, block
     n_rows = sum(map(len, labels))
     usage = np.asarray(USAGES, dtype="U11")[np.concatenate(usages)] if has_usage else np.full(n_rows, fixed_usage, dtype="U11")
     return {
+        "skipped": np.array([], dtype=str),
         "images": np.concatenate(pixels).reshape(n_rows, 48, 48),
         "target": np.concatenate(labels),
         "usage": usage,

@@ -24,7 +24,7 @@ from ._pixels import find_bad_pixel_rows
 
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".pgm", ".gif", ".tif", ".tiff"}
 _CSV_CHUNK_ROWS = 4096
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 
 # Split folder / file names users have, mapped to the official usage.
 _SPLIT_ALIASES = {
@@ -74,8 +74,10 @@ def load_fer2013(
     ----------
     path : str or path-like
         A ``fer2013.csv`` file, a per-split CSV (``emotion,pixels``), a folder
-        holding either of them, or a Kaggle image folder with ``train/<emotion>/``
-        and ``test/<emotion>/`` sub-folders.
+        holding either of them, a Kaggle image folder with ``train/<emotion>/``
+        and ``test/<emotion>/`` sub-folders, or one split as ``<emotion>/*.jpg``
+        (the layout of Keras's ``image_dataset_from_directory`` and torchvision's
+        ``ImageFolder``).
     usage : str or list of str, default=None
         Keep only these official splits (``"Training"``, ``"PublicTest"``,
         ``"PrivateTest"``). ``None`` keeps everything.
@@ -83,7 +85,9 @@ def load_fer2013(
         For per-split CSVs: the usage of the given file (str), or a mapping
         ``{file name: usage}``. By default the usage is inferred from the file
         name (``Train_Data.csv`` -> Training, ``Validation_Data.csv`` ->
-        PublicTest, ``Test_Data.csv`` -> PrivateTest).
+        PublicTest, ``Test_Data.csv`` -> PrivateTest). For a one-split image
+        folder ``<emotion>/*.jpg`` whose file names carry no ``Training_`` /
+        ``PublicTest_`` / ``PrivateTest_`` prefix: the usage of its images (str).
     on_bad_rows : {"raise", "skip"}, default="raise"
         What to do with a malformed row or image. ``"skip"`` drops it and
         warns with the number dropped.
@@ -155,9 +159,11 @@ def detect_layout(path):
     csvs = sorted(p for p in path.glob("*.csv"))
     if csvs:
         return "csv", csvs
+    if any(d.is_dir() and d.name.lower() in EMOTIONS for d in path.iterdir()):
+        return "folder", [path]  # one split: <emotion>/*.jpg (Keras's image_dataset_from_directory, torchvision's ImageFolder)
     raise ValueError(
-        f"{path}: unrecognised FER2013 layout; expected fer2013.csv, per-split CSVs "
-        "(emotion,pixels) or image folders train/<emotion>/*.jpg and test/<emotion>/*.jpg"
+        f"{path}: unrecognised FER2013 layout; expected fer2013.csv, per-split CSVs (emotion,pixels), "
+        "image folders train/<emotion>/*.jpg and test/<emotion>/*.jpg, or one split as <emotion>/*.jpg"
     )
 
 
@@ -202,6 +208,19 @@ def _file_stats(source):
 
 
 def _cached(reader, sources, options, kind, cache, data_home):
+    """The reader's arrays, from the ``.npz`` cache when the sources are unchanged.
+
+    The cache keeps what the reader skipped (``on_bad_rows="skip"``), so every load
+    warns about those rows, not only the one that parsed the files.
+    """
+    arrays = _read_or_reuse(reader, sources, options, kind, cache, data_home)
+    skipped = arrays.pop("skipped")
+    for message in skipped:
+        warnings.warn(str(message), UserWarning, stacklevel=3)
+    return arrays
+
+
+def _read_or_reuse(reader, sources, options, kind, cache, data_home):
     if not cache:
         return reader(sources, **options)
     target = cache_path(f"fer2013-{_source_fingerprint(sources, kind, options)}.npz", data_home)
@@ -292,8 +311,8 @@ def _read_csv(source, split_usage, on_bad_rows, progress):
             bar.update(len(chunk))
     if first_row == 0:
         raise ValueError(f"{source}: the file has a header but no rows")
-    _warn_skipped(source, problems)
     return {
+        "skipped": _skipped_message(source, problems),
         "images": np.concatenate(images),
         "target": np.concatenate(targets).astype(np.int8),
         "usage": np.concatenate(usages),
@@ -310,20 +329,28 @@ def _parse_labels(raw):
     return values.astype(np.int8), [(int(i), f"emotion label must be an integer 0-6, found {raw[i]!r}") for i in bad]
 
 
-def _warn_skipped(source, rows):
-    if rows:
-        shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
-        warnings.warn(f"{source}: skipped {len(rows)} bad row(s) (on_bad_rows='skip'): rows {shown}", stacklevel=4)
+def _skipped_message(source, rows):
+    """The warning about a file's skipped rows, as a one-element array (empty when none were skipped)."""
+    if not rows:
+        return np.array([], dtype=str)
+    shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+    return np.array([f"{source}: skipped {len(rows)} bad row(s) (on_bad_rows='skip'): rows {shown}"])
 
 
 # --------------------------------------------------------------------------- image folders
 
 
-def _list_images(split_dirs):
-    """``(file, label, usage)`` for every image below the split folders, validated."""
+def _list_images(split_dirs, split_usage=None):
+    """``(file, label, usage)`` for every image below the split folders, validated.
+
+    Usage comes from a file's prefix (``Training_``, ...), else from its split folder's name, else
+    (a one-split ``<emotion>/*.jpg`` folder) from ``split_usage``.
+    """
     entries = []
+    if isinstance(split_usage, str):
+        _check_choice("split_usage", split_usage, USAGES)
     for split_dir in split_dirs:
-        folder_usage = _SPLIT_ALIASES[split_dir.name.lower()]
+        folder_usage = _SPLIT_ALIASES.get(split_dir.name.lower(), split_usage if isinstance(split_usage, str) else None)
         for emotion_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
             name = emotion_dir.name.lower()
             if name not in EMOTIONS:
@@ -334,6 +361,11 @@ def _list_images(split_dirs):
                     continue
                 prefix = _FILE_PREFIX.match(file.name)
                 usage = _canonical_usage(prefix.group(1)) if prefix else folder_usage
+                if usage is None:
+                    raise ValueError(
+                        f"{file}: the file name does not say its split (Training_*, PublicTest_*, PrivateTest_*) and "
+                        f"{split_dir} is not a split folder; pass split_usage='Training' (or 'PublicTest' / 'PrivateTest')"
+                    )
                 entries.append((file, label, usage))
     if not entries:
         raise ValueError(f"{split_dirs[0].parent}: no image files found under {[d.name for d in split_dirs]}/<emotion>/")
@@ -360,10 +392,10 @@ def _read_image(file, resize):
         return None, f"unreadable image ({error.__class__.__name__}: {error})"
 
 
-def _read_folders(sources, *, on_bad_rows, resize, progress, n_jobs, **_):
+def _read_folders(sources, *, split_usage, on_bad_rows, resize, progress, n_jobs, **_):
     from tqdm.auto import tqdm
 
-    entries = _list_images(sources)
+    entries = _list_images(sources, split_usage)
     images = np.zeros((len(entries), *IMAGE_SHAPE), dtype=np.uint8)
     good = np.ones(len(entries), dtype=bool)
     skipped = []
@@ -378,10 +410,10 @@ def _read_folders(sources, *, on_bad_rows, resize, progress, n_jobs, **_):
                 raise ValueError(f"{entries[index][0]}: {problem}")
             good[index] = False
             skipped.append(str(entries[index][0]))
-    if skipped:
-        warnings.warn(f"skipped {len(skipped)} bad image(s) (on_bad_rows='skip'): {skipped[:5]}", stacklevel=4)
+    message = [f"skipped {len(skipped)} bad image(s) (on_bad_rows='skip'): {skipped[:5]}"] if skipped else []
     files, labels, usages = zip(*entries)
     return {
+        "skipped": np.array(message, dtype=str),
         "images": images[good],
         "target": np.array(labels, dtype=np.int8)[good],
         "usage": np.array(usages, dtype="U11")[good],
