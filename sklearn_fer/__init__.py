@@ -25,6 +25,12 @@ _LAZY = {
     "TransferCNNClassifier": "sklearn_fer.estimators",
     "MultiTaskCNNClassifier": "sklearn_fer.estimators",
     "ModernCNNClassifier": "sklearn_fer.estimators",
+    "analyze": "sklearn_fer.faces",
+    "analyze_video": "sklearn_fer.faces",
+    "detect_faces": "sklearn_fer.faces",
+    "FaceCropper": "sklearn_fer.faces",
+    "load_pretrained": "sklearn_fer.pretrained",
+    "export_onnx": "sklearn_fer.inference",
 }
 
 __all__ = ["EMOTIONS", "IMAGE_SHAPE", "USAGES", "__version__", *_LAZY]

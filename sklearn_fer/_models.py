@@ -1,6 +1,5 @@
 """Loading a model from a file or the shipped one, and naming its classes (TensorFlow only when needed)."""
 
-import zipfile
 from pathlib import Path
 
 import numpy as np

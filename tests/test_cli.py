@@ -111,8 +111,13 @@ def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
     assert "unknown model format" in capsys.readouterr().err
 
 
-def test_benchmark_writes_a_report_with_seed_figures(tmp_path):
+def test_benchmark_writes_a_report_with_seed_figures(tmp_path, capsys):
+    from sklearn_fer.networks import describe_dtype_policy, resolve_dtype_policy
+
     assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path)]) == 0
+    # The policy "auto" chose is said first and recorded.
+    assert capsys.readouterr().out.splitlines()[0] == f"dtype policy: {describe_dtype_policy('auto')}"
+    assert json.loads((tmp_path / "fnn" / "results.json").read_text())["dtype_policy"] == resolve_dtype_policy("auto")
     report = (tmp_path / "report.md").read_text()
     assert "| hog_svm:" in report and "| fnn:" in report and "45.5%" in report and "synthetic" in report
     fnn = json.loads((tmp_path / "fnn" / "results.json").read_text())

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._constants import EMOTIONS, IMAGE_SHAPE, N_PIXELS, USAGES
+from .._constants import EMOTIONS, IMAGE_SHAPE, USAGES
 from ._cache import cache_path
 from ._csv_fast import read_clean_csv
 from ._pixels import find_bad_pixel_rows

@@ -49,8 +49,6 @@ def _haar_cascade():
 
 
 def _haar_faces(image, min_size):
-    import cv2
-
     # No histogram equalisation: on a photo with a large plain background it flattens the face's contrast.
     gray = to_gray(image)
     boxes, _, weights = _haar_cascade().detectMultiScale3(

@@ -1,7 +1,6 @@
 """Pure Keras network builders (functions returning compiled models), kept apart from the estimators."""
 
 from ._builders import (
-    DTYPE_POLICIES,
     augmentation_layers,
     build_cnn,
     build_fnn,
@@ -12,7 +11,7 @@ from ._builders import (
     make_optimizer,
     rebuild,
 )
-from ._precision import cpu_flags, describe_dtype_policy, resolve_dtype_policy, runs_natively
+from ._precision import DTYPE_POLICIES, cpu_flags, describe_dtype_policy, resolve_dtype_policy, runs_natively
 
 __all__ = [
     "DTYPE_POLICIES",

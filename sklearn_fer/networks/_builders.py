@@ -14,7 +14,7 @@ the augmentation and the softmax outputs always compute in float32.
 
 from contextlib import contextmanager
 
-from ._precision import DTYPE_POLICIES, resolve_dtype_policy
+from ._precision import resolve_dtype_policy
 
 
 def _keras():
