@@ -298,6 +298,8 @@ def main(argv=None):
     # TensorFlow's C++ start-up log (CUDA probing on CPU-only machines, oneDNN notes, tf.data attribute
     # notices) buries the command's own output; a TF_CPP_MIN_LOG_LEVEL the user sets still wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # Charts are written to files: a windowless backend unless the user chose one.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     # hyperopt 0.2.7 imports pkg_resources, whose deprecation warning opens every search's output; the
     # pinned setuptools<81 still ships it, so the warning tells a CLI user nothing they can act on.
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated as an API", category=UserWarning)

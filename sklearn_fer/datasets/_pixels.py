@@ -8,10 +8,6 @@ _SPACE = np.frombuffer(b" \t\r", dtype=np.uint8)
 _NEWLINE = ord("\n")
 
 
-def _row_of_byte(buffer, byte_index):
-    return int(np.count_nonzero(buffer[:byte_index] == _NEWLINE))
-
-
 def _bad_row_error(source, row, message):
     # +2: rows are 0-based data rows, files have a header line and 1-based lines.
     return ValueError(f"{source}: row {row} (line {row + 2}): {message}")

@@ -12,8 +12,8 @@ def official_split(usage, *, train="Training", test="PublicTest"):
     usage : array-like of str
         The ``usage`` column of a loaded data set (one entry per sample).
     train, test : str
-        The usages to fit on and to select on. Samples of any other usage are
-        left out of both.
+        The usages to fit on and to select on. Samples of any other usage raise
+        a ``ValueError``: select them out first (``load_fer2013(..., usage=[train, test])``).
 
     Returns
     -------

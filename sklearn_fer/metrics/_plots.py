@@ -7,11 +7,9 @@ from ._scoring import LABELS
 
 
 def _axes(ax, figsize):
-    import matplotlib
-
+    # The backend is the caller's (a notebook's inline one, say); only the command line chooses one.
     if ax is not None:
         return ax.figure, ax
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=figsize)
