@@ -158,8 +158,10 @@ def _print_table(table, fmt):
     elif fmt == "json":
         print(table.to_json(orient="records", indent=1))
     else:
+        from .faces import probability_columns
+
         shown = table.drop(columns=["error"]).copy()
-        probabilities = [c for c in shown.columns if c not in ("source", "face", "x", "y", "width", "height", "confidence", "emotion")]
+        probabilities = probability_columns(shown)
         shown[probabilities] = shown[probabilities].round(2)
         shown["confidence"] = shown["confidence"].round(2)
         print(shown.to_string(index=False, na_rep="-"))

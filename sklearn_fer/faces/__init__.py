@@ -4,7 +4,7 @@ Everything here but ``FaceCropper`` (a scikit-learn transformer, imported on fir
 without scikit-learn or TensorFlow, so the photo path starts fast.
 """
 
-from ._analyze import NO_FACE, analyze, analyze_video, annotate, plot_emotions_over_time, video_summary
+from ._analyze import NO_FACE, analyze, analyze_video, annotate, plot_emotions_over_time, probability_columns, video_summary
 from ._crop import FRAMING, crop_face, framing_for
 from ._detect import DETECTORS, Face, detect_faces
 from ._io import IMAGE_SUFFIXES, list_images, read_image
@@ -24,6 +24,7 @@ __all__ = [
     "framing_for",
     "list_images",
     "plot_emotions_over_time",
+    "probability_columns",
     "read_image",
     "video_summary",
 ]

@@ -68,10 +68,19 @@ def _rows(source, faces, probabilities, names, predicted):
     return rows
 
 
-def _frame(rows, names, with_proba):
+# The columns of analyze's and analyze_video's tables that are not class probabilities.
+_FACE_COLUMNS = ("frame", "time", "source", "face", "x", "y", "width", "height", "confidence", "emotion", "error")
+
+
+def probability_columns(table):
+    """The class-probability columns of an :func:`analyze` or :func:`analyze_video` table, in order."""
+    return [column for column in table.columns if column not in _FACE_COLUMNS]
+
+
+def _frame(rows, names, with_proba, leading=()):
     import pandas as pd
 
-    columns = ["source", "face", "x", "y", "width", "height", "confidence", *(names if with_proba else []), "emotion", "error"]
+    columns = [*leading, "source", "face", "x", "y", "width", "height", "confidence", *(names if with_proba else []), "emotion", "error"]
     frame = pd.DataFrame(rows, columns=columns)
     for column in ("face", "x", "y", "width", "height"):
         frame[column] = frame[column].astype("Int64")
@@ -184,7 +193,7 @@ def annotate(image, table):
     return canvas
 
 
-def _frame_step(capture, every, fps, path):
+def _frame_step(every, fps, video_fps, path):
     if every is not None:
         if int(every) != every or every < 1:
             raise ValueError(f"every must be a positive integer number of frames, got {every!r}")
@@ -192,7 +201,6 @@ def _frame_step(capture, every, fps, path):
     if fps is not None:
         if not fps > 0:
             raise ValueError(f"fps must be positive, got {fps!r}")
-        video_fps = capture.get(5) or 0.0  # cv2.CAP_PROP_FPS
         if video_fps <= 0:
             raise ValueError(f"{path}: the video does not say its frame rate; use every= instead of fps=")
         return max(1, round(video_fps / fps))
@@ -242,16 +250,16 @@ def analyze_video(path, model=None, *, every=None, fps=None, detector="haar", pr
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"video {str(path)!r} does not exist")
-    capture = cv2.VideoCapture(str(path))
+    capture, writer = cv2.VideoCapture(str(path)), None
     try:
         if not capture.isOpened():
             raise ValueError(f"{path}: not a video OpenCV can read")
-        step = _frame_step(capture, every, fps, path)
         video_fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
+        step = _frame_step(every, fps, video_fps, path)
         total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
         classifier, crop = _classifier(model)
         names = class_names(classifier.classes_)
-        rows, writer, index, read = [], None, 0, 0
+        rows, index, read = [], 0, 0
         bar = tqdm(total=None if total is None else -(-total // step), desc=path.name, unit="frame", disable=not progress)
         while True:
             ok, bgr = capture.read()
@@ -275,13 +283,11 @@ def analyze_video(path, model=None, *, every=None, fps=None, detector="haar", pr
         bar.close()
     finally:
         capture.release()
-        if "writer" in locals() and writer is not None:
+        if writer is not None:
             writer.release()
     if read == 0:
         raise ValueError(f"{path}: no frame could be read (damaged, empty or not a video)")
-    table = _frame(rows, names, hasattr(classifier, "predict_proba"))
-    table.insert(1, "frame", [row["frame"] for row in rows])
-    table.insert(2, "time", [row["time"] for row in rows])
+    table = _frame(rows, names, hasattr(classifier, "predict_proba"), leading=("frame", "time"))
     return table.drop(columns=["source", "error"])
 
 
@@ -301,7 +307,7 @@ def video_summary(table):
     """Per-video summary of :func:`analyze_video`'s table: frames analysed, frames with a face,
     mean probability of each emotion over the faces, and the dominant emotion."""
     faces = table[table["face"] > 0]
-    emotions = [c for c in table.columns if c not in ("frame", "time", "face", "x", "y", "width", "height", "confidence", "emotion")]
+    emotions = probability_columns(table)
     means = {name: float(faces[name].mean()) for name in emotions} if len(faces) else {}
     dominant = max(means, key=means.get) if means else (faces["emotion"].mode().iat[0] if len(faces) else NO_FACE)
     return {
@@ -323,7 +329,7 @@ def plot_emotions_over_time(table, *, title="Emotions over time"):
     import matplotlib.pyplot as plt
 
     faces = table[table["face"] > 0]
-    emotions = [c for c in table.columns if c not in ("frame", "time", "face", "x", "y", "width", "height", "confidence", "emotion")]
+    emotions = probability_columns(table)
     figure, ax = plt.subplots(figsize=(9, 3.8))
     if len(faces) and emotions:
         per_frame = faces.groupby("time")[emotions].mean()

@@ -58,22 +58,25 @@ def crop_face(image, face, *, framing=FRAMING["haar"], output_shape=(48, 48), al
     matrix = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
     matrix[:, 2] += (size / 2 - cx, size / 2 - cy)
     square = cv2.warpAffine(gray, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return _resized(square, output_shape)
+
+
+def _resized(square, output_shape):
+    """A square image resized to ``(h, w)``: averaging pixels when shrinking (no aliasing), cubic when enlarging."""
+    import cv2
+
     height, width = output_shape
-    interpolation = cv2.INTER_AREA if size >= max(height, width) else cv2.INTER_CUBIC
+    interpolation = cv2.INTER_AREA if len(square) >= max(height, width) else cv2.INTER_CUBIC
     return cv2.resize(square, (width, height), interpolation=interpolation)
 
 
 def fit_square(image, output_shape):
     """A whole image as a face crop without distortion: centre-cropped to a square, then resized."""
-    import cv2
-
     gray = to_gray(read_image(image))
     height, width = gray.shape
     side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
-    square = gray[top : top + side, left : left + side]
-    interpolation = cv2.INTER_AREA if side >= max(output_shape) else cv2.INTER_CUBIC
-    return cv2.resize(square, output_shape[::-1], interpolation=interpolation)
+    return _resized(gray[top : top + side, left : left + side], output_shape)
 
 
 def framing_for(detector, margin="auto"):

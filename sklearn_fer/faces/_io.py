@@ -23,9 +23,8 @@ def _pil_to_array(image):
         return _array_to_uint8(np.asarray(image), name="image")
     if image.mode in ("L", "RGB"):
         return np.asarray(image, dtype=np.uint8)
-    if image.mode in ("1", "P", "LA", "PA") and "A" not in image.getbands() and "transparency" not in image.info:
-        return np.asarray(image.convert("L" if image.mode in ("1", "LA") else "RGB"), dtype=np.uint8)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+    # Bilevel images become gray; every other mode (palette, alpha, CMYK, ...) RGB, alpha dropped.
+    return np.asarray(image.convert("L" if image.mode == "1" else "RGB"), dtype=np.uint8)
 
 
 def _array_to_uint8(array, name):
