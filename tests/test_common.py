@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from hyperopt import hp
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -17,7 +18,7 @@ from sklearn_fer.estimators import (
 )
 from sklearn_fer.features import HOGTransformer, LBPTransformer
 from sklearn_fer.networks import build_cnn
-from sklearn_fer.search import ResumableGridSearchCV
+from sklearn_fer.search import HyperoptSearchCV, ResumableGridSearchCV
 from sklearn_fer.preprocessing import (
     ImageReshaper,
     ImageResizer,
@@ -71,7 +72,20 @@ NETWORKS = [
 ]
 # Without a checkpoint; with one, every check that fits on a second data set is refused by design
 # (a checkpoint belongs to one search on one data set; tests/test_search.py covers that).
-SEARCHES = [ResumableGridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1.0]}, cv=2)]
+
+
+class _NamedSpace(dict):
+    """A hyperopt space whose repr names its expressions: pytest-xdist workers need equal test ids,
+    and a hyperopt expression's own repr holds its memory address."""
+
+    def __repr__(self):
+        return "{" + ", ".join(f"{name!r}: <hyperopt expression {name!r}>" for name in self) + "}"
+
+
+SEARCHES = [
+    ResumableGridSearchCV(LogisticRegression(max_iter=200), {"C": [0.1, 1.0]}, cv=2),
+    HyperoptSearchCV(LogisticRegression(max_iter=200), _NamedSpace(C=hp.loguniform("C", -2, 1)), max_evals=2, cv=2, random_state=0, verbose=0),
+]
 
 # Each expected failure, with the reason it cannot pass.
 _NETWORK_FAILURES = {

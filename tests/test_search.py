@@ -295,14 +295,12 @@ class PidRecordingCentroids(SlowCentroidClassifier):
         return super().fit(X, y)
 
 
-@pytest.mark.parametrize("cv, fits_here", [("one split", True), (2, False)])
-def test_hyperopt_runs_a_lone_fold_in_this_process_and_parallel_folds_in_workers(tmp_path, cv, fits_here):
+@pytest.mark.parametrize("n_jobs, fits_here", [(None, True), (2, False)])
+def test_hyperopt_folds_run_here_or_in_joblib_workers_as_in_grid_search(tmp_path, n_jobs, fits_here):
     X, y = _digits()
-    if cv == "one split":
-        cv = official_split(np.where(np.arange(len(y)) % 5 == 0, "PublicTest", "Training"))
     record = tmp_path / "pids.txt"
     space = {"shrink": hp.uniform("shrink", 0, 1)}
-    HyperoptSearchCV(PidRecordingCentroids(record=str(record)), space, max_evals=2, cv=cv, n_jobs=2, refit=False, verbose=0).fit(X, y)
+    HyperoptSearchCV(PidRecordingCentroids(record=str(record)), space, max_evals=2, cv=2, n_jobs=n_jobs, refit=False, verbose=0).fit(X, y)
     pids = set(record.read_text().split())
     assert (pids == {str(os.getpid())}) is fits_here
 
@@ -333,10 +331,12 @@ def test_hyperopt_search_validates_its_parameters():
     X, y = _digits()
     with pytest.raises(ValueError, match=r"does not have"):
         HyperoptSearchCV(SlowCentroidClassifier(), {"shrinkage": hp.uniform("s", 0, 1)}, verbose=0).fit(X, y)
-    with pytest.raises(ValueError, match=r"refit='auc' is not a scoring metric"):
+    with pytest.raises(ValueError, match=r"refit must be set to a scorer key.*'auc' was passed"):
         HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, refit="auc", verbose=0).fit(X, y)
-    with pytest.raises(ValueError, match=r"trial_process='fork'"):
-        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, trial_process="fork", verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"'algo' parameter of HyperoptSearchCV must be"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, algo="bayes", verbose=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"'max_evals' parameter of HyperoptSearchCV must be"):
+        HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, max_evals=0, verbose=0).fit(X, y)
 
 
 def test_trials_file_of_another_search_is_refused(tmp_path):
@@ -356,16 +356,8 @@ def test_trials_file_of_another_search_is_refused(tmp_path):
         search = HyperoptSearchCV(space={"shrink": hp.uniform("s", 0, 1)}, max_evals=2, trials_file=path, verbose=0, **settings)
         with pytest.raises(ValueError, match=f"belongs to a search with other {what};.*delete it"):
             search.fit(X_other, y_other)
-    # A file written before trials files recorded their search is resumed, with a warning.
-    state = pickle.loads(path.read_bytes())
-    del state["fingerprint"]
-    path.write_bytes(pickle.dumps(state))
-    with pytest.warns(UserWarning, match="does not record the data and settings of its search"):
-        resumed = HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, max_evals=2, trials_file=path, verbose=0)
-        assert resumed.fit(X, y).n_resumed_trials_ == 1
-    assert "fingerprint" in pickle.loads(path.read_bytes())
     path.write_bytes(b"not a pickle")
-    with pytest.raises(ValueError, match="not a readable sklearn-fer trials file"):
+    with pytest.raises(ValueError, match="is not a readable HyperoptSearchCV checkpoint"):
         HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.uniform("s", 0, 1)}, trials_file=path, verbose=0).fit(X, y)
 
 
@@ -386,13 +378,29 @@ def test_failed_trials_rank_last_and_all_failed_is_an_error():
     space = {"shrink": hp.choice("shrink", [0.0, "not a number"])}
     search = HyperoptSearchCV(SlowCentroidClassifier(), space, max_evals=6, cv=2, random_state=1, verbose=0).fit(X, y)
     table = pd.DataFrame(search.cv_results_)
+    drawn = [[0.0, "not a number"][trial["misc"]["vals"]["shrink"][0]] for trial in search.trials_.trials]
+    assert len(table) == 6 and table["param_shrink"].tolist() == drawn, "one row per trial, in trial order"
     failed = table["param_shrink"] == "not a number"
     assert failed.any() and (~failed).any(), "the draw should hold both values"
     assert (table["trial_status"][failed] == "fail").all() and (table["trial_status"][~failed] == "ok").all()
     assert table["rank_test_accuracy"][failed].min() > table["rank_test_accuracy"][~failed].max()
     assert search.best_params_ == {"shrink": 0.0}
-    with pytest.raises(ValueError, match="all 2 hyperopt trials failed; the last one with: All the 2 fits failed"):
+    with pytest.raises(ValueError, match="all 2 hyperopt trials failed; the last one with: TypeError: unsupported operand type"):
         HyperoptSearchCV(SlowCentroidClassifier(), {"shrink": hp.choice("s", ["x"])}, max_evals=2, cv=2, verbose=0).fit(X, y)
+
+
+def test_a_finished_trials_file_gives_the_same_results_again(tmp_path):
+    X, y = _digits()
+    space = {"shrink": hp.choice("shrink", [0.0, "not a number", 0.5, 0.9])}
+    settings = dict(max_evals=5, cv=2, random_state=3, trials_file=tmp_path / "trials.pkl", verbose=0)
+    first = HyperoptSearchCV(SlowCentroidClassifier(), space, **settings).fit(X, y)
+    again = HyperoptSearchCV(SlowCentroidClassifier(), space, **settings).fit(X, y)
+    assert first.n_resumed_trials_ == 0 and again.n_resumed_trials_ == 5
+    assert again.cv_results_["params"] == first.cv_results_["params"] and "fail" in first.cv_results_["trial_status"]
+    np.testing.assert_array_equal(again.cv_results_["trial_status"], first.cv_results_["trial_status"])
+    np.testing.assert_allclose(again.cv_results_["mean_test_accuracy"], first.cv_results_["mean_test_accuracy"])
+    np.testing.assert_array_equal(again.cv_results_["rank_test_accuracy"], first.cv_results_["rank_test_accuracy"])
+    assert again.best_params_ == first.best_params_ and again.best_index_ == first.best_index_
 
 
 INTERRUPTED_SEARCH = """
@@ -443,11 +451,11 @@ def test_an_interrupted_search_resumes_where_it_stopped(tmp_path):
     assert len(_saved_trials(trials_file)) == 8
 
 
-def test_hyperopt_search_of_a_keras_cnn_in_a_spawned_process(small_faces):
+def test_hyperopt_search_of_a_keras_cnn_in_joblib_worker_processes(small_faces):
     from sklearn_fer.estimators import CNNClassifier
 
     search = HyperoptSearchCV(
-        CNNClassifier(**TINY_CNN), seed_space("cnn"), max_evals=2, cv=2, trial_process="spawn", random_state=0, verbose=0
+        CNNClassifier(**TINY_CNN), seed_space("cnn"), max_evals=2, cv=2, n_jobs=2, random_state=0, verbose=0
     )
     search.fit(small_faces.data, small_faces.target)
     assert search.best_params_["kernel_size"] in (1, 3, 5) and search.best_params_["optimizer"] in ("adam", "sgd")

@@ -1,15 +1,13 @@
 """A GridSearchCV that saves every finished candidate, so an interrupted grid resumes where it stopped."""
 
 import os
-import time
 from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
-from ._hyperopt_search import _check_parameter_names, _read_saved_state, _search_fingerprint, _write_atomically
+from ._checkpoint import CheckpointedSearchMixin, check_fingerprint, read_checkpoint, search_fingerprint, write_atomically
 
 _CHECKPOINT_FORMAT = "sklearn-fer-grid-checkpoint-1"
 
@@ -18,7 +16,7 @@ def _candidate_key(params):
     return repr(sorted(params.items()))
 
 
-class ResumableGridSearchCV(GridSearchCV):
+class ResumableGridSearchCV(CheckpointedSearchMixin, GridSearchCV):
     """:class:`~sklearn.model_selection.GridSearchCV` that resumes after an interruption.
 
     With ``checkpoint`` set, candidates are evaluated ``n_jobs`` at a time and
@@ -29,9 +27,8 @@ class ResumableGridSearchCV(GridSearchCV):
     lists the candidates in grid order, saved and new alike). With
     ``checkpoint=None`` it is a plain ``GridSearchCV``.
 
-    A CNN candidate on FER2013 takes a quarter of an hour on a 2-core CPU, so
-    the seed's 10-point grid does not fit in one sitting; this lets it be built
-    across several.
+    A CNN candidate on FER2013 trains for many minutes on a CPU, so a grid of
+    them may not fit in one sitting; this lets it be built across several.
 
     Parameters
     ----------
@@ -109,74 +106,20 @@ class ResumableGridSearchCV(GridSearchCV):
         self.checkpoint = checkpoint
         self.refit_params = refit_params
 
-    def fit(self, X, y=None, **params):
-        """Evaluate the candidates not yet in ``checkpoint``, then select and refit as GridSearchCV.
-
-        Parameters
-        ----------
-        X, y, **params
-            As in :meth:`sklearn.model_selection.GridSearchCV.fit`.
-
-        Returns
-        -------
-        self : ResumableGridSearchCV
-        """
-        self._validate_params()  # before the checkpoint is read; GridSearchCV.fit validates only later
+    def _start_checkpoint(self, X, y):
         self._saved = {}
-        if self.checkpoint is not None:
-            self._fingerprint = _search_fingerprint(self, X, y)
-            self._saved = self._read_checkpoint()
-        if not self.refit_params:
-            try:
-                return super().fit(X, y, **params)
-            finally:
-                self._forget_scratch()
-        metric = self._refit_metric_for_refit_params()
-        refit, self.refit = self.refit, False  # select and refit below, with refit_params
-        try:
-            super().fit(X, y, **params)
-        finally:
-            self.refit = refit
-            self._forget_scratch()
-        self.best_index_ = int(np.argmin(self.cv_results_[f"rank_test_{metric}"]))
-        self.best_score_ = float(self.cv_results_[f"mean_test_{metric}"][self.best_index_])
-        self.best_params_ = self.cv_results_["params"][self.best_index_]
-        start = time.perf_counter()
-        self.best_estimator_ = clone(self.estimator).set_params(**{**clone(self.best_params_, safe=False), **self.refit_params})
-        self.best_estimator_.fit(X, y, **params)
-        self.refit_time_ = time.perf_counter() - start
-        if hasattr(self.best_estimator_, "feature_names_in_"):
-            self.feature_names_in_ = self.best_estimator_.feature_names_in_
-        return self
+        if self.checkpoint is None:
+            return
+        self._fingerprint = search_fingerprint(self, X, y)
+        path = Path(self.checkpoint)
+        if path.exists():
+            state = read_checkpoint(path, fmt=_CHECKPOINT_FORMAT, argument="checkpoint", writer="ResumableGridSearchCV")
+            check_fingerprint(path, "checkpoint", state["fingerprint"], self._fingerprint)
+            self._saved = state["candidates"]
 
-    def _forget_scratch(self):
+    def _forget_checkpoint(self):
         for scratch in ("_saved", "_fingerprint", "_grid_order"):
             self.__dict__.pop(scratch, None)
-
-    def _refit_metric_for_refit_params(self):
-        _check_parameter_names("refit_params", self.refit_params, self.estimator)
-        if isinstance(self.refit, str):
-            return self.refit
-        if self.refit is True and not isinstance(self.scoring, (dict, list, tuple, set)):
-            return "score"
-        raise ValueError(
-            f"refit_params needs refit to name the selection metric (or refit=True with one metric), got refit={self.refit!r}"
-        )
-
-    def _read_checkpoint(self):
-        path = Path(self.checkpoint)
-        if not path.exists():
-            return {}
-        state = _read_saved_state(
-            path, fmt=_CHECKPOINT_FORMAT, argument="checkpoint", kind="grid checkpoint", writer="ResumableGridSearchCV"
-        )
-        changed = [what for what, value in self._fingerprint.items() if state["fingerprint"].get(what) != value]
-        if changed:
-            raise ValueError(
-                f"checkpoint {str(path)!r} belongs to a search with other {', '.join(changed)}; "
-                "delete it or name another checkpoint to start afresh"
-            )
-        return state["candidates"]
 
     def _run_search(self, evaluate_candidates):
         grid = list(ParameterGrid(self.param_grid))
@@ -202,7 +145,7 @@ class ResumableGridSearchCV(GridSearchCV):
         for index, params in enumerate(candidate_params):
             self._saved[_candidate_key(params)] = (params, out[index * n_splits : (index + 1) * n_splits])
         state = {"format": _CHECKPOINT_FORMAT, "fingerprint": self._fingerprint, "candidates": self._saved}
-        _write_atomically(self.checkpoint, state)
+        write_atomically(self.checkpoint, state)
         # Candidates of another grid over the same search stay in the file (a wider grid reuses them) but not in the results.
         in_grid = [item for item in self._saved.items() if item[0] in self._grid_order]
         ordered = sorted(in_grid, key=lambda item: self._grid_order[item[0]])
