@@ -5,9 +5,10 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hyperopt import hp
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from sklearn_fer.estimators import (
     CNNClassifier,
@@ -119,3 +120,19 @@ def _expected_failures(estimator):
 @parametrize_with_checks(TRANSFORMERS + NETWORKS + SEARCHES, expected_failed_checks=_expected_failures)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# -- parameter validation (imbalanced-learn's check_param_validation pattern) ----------------------------
+
+
+def _param_validation_cases():
+    from sklearn_fer.faces import FaceCropper
+
+    return TRANSFORMERS + NETWORKS + SEARCHES + [FaceCropper()]
+
+
+@pytest.mark.parametrize("estimator", _param_validation_cases(), ids=lambda estimator: type(estimator).__name__)
+def test_every_parameter_is_declared_and_validated_before_fitting(estimator):
+    """Each parameter has a constraint, and a value of the wrong type or range fails at the start of
+    fit with an error naming the parameter (scikit-learn's check_param_validation)."""
+    check_param_validation(type(estimator).__name__, estimator)

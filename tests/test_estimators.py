@@ -345,15 +345,17 @@ def test_docstrings_show_each_networks_own_defaults():
     "params, message",
     [
         (dict(validation_fraction=1.5), "validation_fraction"),
-        (dict(epochs=0), "epochs must be a positive integer"),
+        (dict(epochs=0), "The 'epochs' parameter of FNNClassifier must be an int in the range \\[1, inf\\). Got 0"),
         (dict(class_weight="weird"), "class_weight"),
-        (dict(monitor="f1"), "monitor must be 'accuracy' or 'loss', got 'f1'"),
-        (dict(lr_schedule="step"), "lr_schedule must be 'cosine', 'plateau' or None, got 'step'"),
+        (dict(monitor="f1"), "The 'monitor' parameter of FNNClassifier must be a str among .*'loss'.* Got 'f1'"),
+        (dict(lr_schedule="step"), "The 'lr_schedule' parameter of FNNClassifier must be a str among .*'cosine'.* or None. Got 'step'"),
+        (dict(dropout=2), "The 'dropout' parameter of FNNClassifier must be a float in the range \\[0.0, 1.0\\). Got 2"),
+        (dict(learning_rate=-1), "The 'learning_rate' parameter of FNNClassifier must be a float in the range \\(0.0, inf\\). Got -1"),
         (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
-        (dict(dtype_policy="float16"), "dtype_policy must be one of 'auto', 'float32', 'mixed_bfloat16', 'mixed_float16', got 'float16'"),
+        (dict(dtype_policy="float16"), "The 'dtype_policy' parameter of FNNClassifier must be a str among .*'auto'.* Got 'float16'"),
         (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
         (dict(tta_shift=48), "tta_shift must be an integer number of pixels in \\[0, 48\\), got 48"),
-        (dict(tta_shift=1.5), "tta_shift must be an integer"),
+        (dict(tta_shift=1.5), "The 'tta_shift' parameter of FNNClassifier must be an int"),
     ],
 )
 def test_bad_parameters_raise_clear_errors(data, params, message):

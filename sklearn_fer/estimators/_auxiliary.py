@@ -2,7 +2,10 @@
 
 import os
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._base import _seeded
 from ._feeding import array_dataset
@@ -84,6 +87,17 @@ class TransferCNNClassifier(CNNClassifier):
     source_history_ : dict
         Training history of the source network (empty when it was loaded).
     """
+
+    _parameter_constraints: dict = {
+        **CNNClassifier._parameter_constraints,
+        "source_data": [tuple, list, None],
+        "source_model": [str, os.PathLike, HasMethods(["save", "get_layer"]), None],  # a path or a keras.Model
+        "source_epochs": [Interval(Integral, 1, None, closed="left")],
+        "source_input_shape": [tuple, list],
+        "freeze": [StrOptions({"all", "none"}), Interval(Integral, 0, None, closed="left")],
+        "fine_tune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "fine_tune_learning_rate": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(
         self,
@@ -253,6 +267,12 @@ class MultiTaskCNNClassifier(CNNClassifier):
     n_aux_classes_ : int
         Number of auxiliary classes.
     """
+
+    _parameter_constraints: dict = {
+        **CNNClassifier._parameter_constraints,
+        "aux_data": [tuple, list, None],
+        "aux_loss_weight": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(
         self,

@@ -9,18 +9,21 @@ import zipfile
 from collections import defaultdict
 from contextlib import contextmanager
 
+from numbers import Integral, Real
+
 import numpy as np
 from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator, TransformerMixin
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import ClassifierTags
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._images import flatten_images, image_layout, resolve_image_shape
 from .._tta import test_time_views
-from ..networks import resolve_dtype_policy, runs_natively
+from ..networks import DTYPE_POLICIES, resolve_dtype_policy, runs_natively
 from ..networks import _layers  # noqa: F401  registers our Keras layers, which unpickling and load_model need
 from ._feeding import array_dataset
 
@@ -100,7 +103,6 @@ _COMMON_PARAMETERS = """
     dtype_policy_ : str
         The dtype policy the network was built in (``dtype_policy`` resolved).
 """
-_LR_SCHEDULES = ("cosine", "plateau", None)
 
 
 def _common_parameters_doc(cls):
@@ -234,12 +236,94 @@ class FERNetworkClassifier(KerasClassifier):
     and ``cv=5`` silently means KFold). Putting the mixin first is impossible
     (inconsistent MRO), so :meth:`__sklearn_tags__` sets the classifier tags.
 
-    Subclasses define ``__init__`` (storing their parameters, nothing else) and
-    ``_build_network(meta)`` returning a compiled Keras model.
+    Subclasses define ``__init__`` (storing their parameters, nothing else),
+    ``_parameter_constraints`` for their own parameters (extending this
+    class's, as scikit-learn's ``MLPClassifier`` extends its base's), and
+    ``_build_network(input_shape, n_classes)`` returning a compiled Keras model.
+    ``fit``, ``partial_fit`` and ``initialize`` validate every parameter before
+    any data is encoded or any network is built.
     """
 
     # ``monitor`` values -> the Keras history key of the FER output
     _MONITORED = {"accuracy": "accuracy", "loss": "loss"}
+
+    _parameter_constraints: dict = {
+        "image_shape": [tuple, list, None],
+        "optimizer": [str],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "rotation": [Interval(Real, 0, 180, closed="both")],
+        "flip": ["boolean"],
+        "shift": [Interval(Real, 0, 1, closed="left")],
+        "zoom": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "tta_flip": ["boolean"],
+        "tta_shift": [Interval(Integral, 0, None, closed="left")],
+        "dtype_policy": [StrOptions(set(DTYPE_POLICIES))],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "monitor": [StrOptions({"accuracy", "loss"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build a new network and train it on ``(X, y)`` for ``epochs`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, h * w) or (n_samples, h, w[, 1])
+            Faces as flat rows or images.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        **kwargs : dict
+            Passed to ``keras.Model.fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        self._validate_params()
+        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
+        """Train for one more epoch, keeping the network (built on the first call).
+
+        Parameters
+        ----------
+        X, y, sample_weight, **kwargs
+            As in :meth:`fit`.
+        classes : array-like, default=None
+            All the classes, needed on the first call when ``y`` does not hold them all.
+
+        Returns
+        -------
+        self : object
+            The classifier.
+        """
+        self._validate_params()
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight, **kwargs)
+
+    def initialize(self, X, y):
+        """Build the network for ``(X, y)`` without training it.
+
+        Parameters
+        ----------
+        X, y
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The classifier, ready for ``predict`` (untrained) or ``partial_fit``.
+        """
+        self._validate_params()
+        return super().initialize(X, y)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -297,7 +381,6 @@ class FERNetworkClassifier(KerasClassifier):
         )
 
     def _keras_build_fn(self):
-        self._check_common_params()
         self.dtype_policy_ = resolve_dtype_policy(self.dtype_policy)
         self._checked_tta_shift(self.feature_encoder_.image_shape_)
         input_shape = (*self.feature_encoder_.image_shape_, 1)
@@ -331,20 +414,6 @@ class FERNetworkClassifier(KerasClassifier):
             n_rows -= math.ceil(n_rows * self.validation_fraction)  # train_test_split's test size
         steps = math.ceil((n_rows + n_extra_samples) / self.batch_size) * epochs
         return keras.optimizers.schedules.CosineDecay(learning_rate, max(steps, 1))
-
-    def _check_common_params(self):
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
-        if not isinstance(self.monitor, str) or self.monitor not in self._MONITORED:
-            raise ValueError(f"monitor must be 'accuracy' or 'loss', got {self.monitor!r}")
-        if self.lr_schedule not in _LR_SCHEDULES:
-            raise ValueError(f"lr_schedule must be 'cosine', 'plateau' or None, got {self.lr_schedule!r}")
-        if self.class_weight not in (None, "balanced") and not isinstance(self.class_weight, dict):
-            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
-        for name in ("epochs", "batch_size", "n_iter_no_change"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
     # ------------------------------------------------------------------ fitting
 

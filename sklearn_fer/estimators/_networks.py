@@ -1,6 +1,13 @@
 """The seed's networks and a strong modern CNN as scikit-learn classifiers."""
 
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
 from ._base import FERNetworkClassifier
+
+_FRACTION = Interval(Real, 0, 1, closed="left")
+_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 
 
 class FNNClassifier(FERNetworkClassifier):
@@ -15,6 +22,13 @@ class FNNClassifier(FERNetworkClassifier):
         Dropout after each hidden layer.
 {common}
     """
+
+    _parameter_constraints: dict = {
+        **FERNetworkClassifier._parameter_constraints,
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [str],
+        "dropout": [_FRACTION],
+    }
 
     def __init__(
         self,
@@ -103,6 +117,17 @@ class CNNClassifier(FERNetworkClassifier):
     dense_dropout : float, default=0.5
 {common}
     """
+
+    _parameter_constraints: dict = {
+        **FERNetworkClassifier._parameter_constraints,
+        "filters": ["array-like"],
+        "kernel_size": [_POSITIVE_INT, tuple],
+        "padding": [StrOptions({"same", "valid"})],
+        "batch_norm": ["boolean"],
+        "dropout": [_FRACTION],
+        "dense_units": [_POSITIVE_INT],
+        "dense_dropout": [_FRACTION],
+    }
 
     def __init__(
         self,
@@ -200,6 +225,14 @@ class ModernCNNClassifier(FERNetworkClassifier):
     head_units : int, default=256
 {common}
     """
+
+    _parameter_constraints: dict = {
+        **FERNetworkClassifier._parameter_constraints,
+        "widths": ["array-like"],
+        "convs_per_block": [_POSITIVE_INT],
+        "dropout": [_FRACTION],
+        "head_units": [_POSITIVE_INT],
+    }
 
     def __init__(
         self,
