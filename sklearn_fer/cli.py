@@ -53,7 +53,7 @@ def _aux_data(args, name):
     if args.data:  # on real faces, a silent stand-in for MNIST would mislabel the row
         print(
             f"note: {name} has no --mnist, so its source task is scikit-learn's bundled 8x8 digits "
-            "(1,797 images upscaled to 28x28); pass --mnist PATH for the seed's MNIST setup",
+            "(1,797 images upscaled to 28x28); pass --mnist PATH for the baseline report's MNIST setup",
             file=sys.stderr,
         )
     return None
@@ -246,7 +246,7 @@ def build_parser():
         sub.add_argument("--out", default="sklearn-fer-output")
         sub.add_argument("--quick", action="store_true", help="tiny networks, 2 epochs")
         sub.add_argument("--n-jobs", type=int, default=None, help="parallel HOG extraction and search candidates")
-        sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the seed's 25; 2 with --quick)")
+        sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the baseline report's 25; 2 with --quick)")
         sub.add_argument(
             "--dtype-policy",
             default="auto",

@@ -15,9 +15,9 @@ import numpy as np
 
 from ._constants import EMOTIONS
 
-# The seed report's rows (its PrivateTest accuracy) and the experiments of ours that rerun or improve
-# on each. A range is the spread of the seed's augmentation variants; None: no comparable figure.
-SEED_ROWS = (
+# The baseline report's rows (its PrivateTest accuracy) and the experiments of ours that rerun or improve
+# on each. A range is the spread of the baseline report's augmentation variants; None: no comparable figure.
+BASELINE_ROWS = (
     ("FNN (hyperopt-tuned)", 0.455, ("fnn", "fnn_hyperopt", "fnn_tuned")),
     ("CNN (grid / hyperopt-tuned)", 0.585, ("cnn", "cnn_grid", "cnn_hyperopt", "cnn_tuned")),
     (
@@ -26,7 +26,7 @@ SEED_ROWS = (
         ("cnn_standardized", "cnn_zca", "cnn_rotation", "cnn_augmented", "cnn_tuned"),
     ),
     ("MNIST transfer", 0.409, ("transfer",)),
-    # The seed's 86% for its multi-task network was binary accuracy over one-hot outputs.
+    # The baseline report's 86% for its multi-task network was binary accuracy over one-hot outputs.
     ("MNIST + FER multi-task", None, ("multitask",)),
 )
 
@@ -34,26 +34,26 @@ DESCRIPTIONS = {
     "hog_svm": "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + RBF SVC",
     "hog_fnn": "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + feed-forward net",
     "fnn": "Feed-forward net 2304-1152-7",
-    "fnn_hyperopt": "Feed-forward net, seed hyperopt space (activation, dropout, optimizer), TPE",
+    "fnn_hyperopt": "Feed-forward net, baseline hyperopt space (activation, dropout, optimizer), TPE",
     "fnn_tuned": "Our FNN recipe: 2304-2048-1024-7, per-image standardisation, flips, cosine LR, flip TTA",
-    "cnn": "Seed CNN (32-32, 64-64, dense 512)",
-    "cnn_grid": "Seed CNN, grid dropout [0.1..0.5] x kernel [2, 3] (candidates 10 epochs, refit 30)",
-    "cnn_hyperopt": "Seed CNN, seed hyperopt space (kernel 1/3/5, dropout, optimizer), TPE (trials 10 epochs, refit 30)",
-    "cnn_tuned": "Our recipe of the seed CNN: flip + shift in fit, lighter dropout, cosine LR, flip TTA",
-    "cnn_standardized": "Seed CNN on per-image standardised faces (fitted transformer)",
-    "cnn_zca": "Seed CNN on ZCA-whitened faces (fitted transformer)",
-    "cnn_rotation": "Seed CNN + in-fit random rotation (15 degrees)",
-    "cnn_augmented": "Seed CNN + in-fit augmentation (flip, rotation, shift)",
+    "cnn": "Baseline CNN (32-32, 64-64, dense 512)",
+    "cnn_grid": "Baseline CNN, grid dropout [0.1..0.5] x kernel [2, 3] (candidates 10 epochs, refit 30)",
+    "cnn_hyperopt": "Baseline CNN, baseline hyperopt space (kernel 1/3/5, dropout, optimizer), TPE (trials 10 epochs, refit 30)",
+    "cnn_tuned": "Our recipe of the baseline CNN: flip + shift in fit, lighter dropout, cosine LR, flip TTA",
+    "cnn_standardized": "Baseline CNN on per-image standardised faces (fitted transformer)",
+    "cnn_zca": "Baseline CNN on ZCA-whitened faces (fitted transformer)",
+    "cnn_rotation": "Baseline CNN + in-fit random rotation (15 degrees)",
+    "cnn_augmented": "Baseline CNN + in-fit augmentation (flip, rotation, shift)",
     "transfer": "MNIST-pretrained CNN, new head, fine-tuned",
     "multitask": "Joint MNIST + FER multi-task CNN",
     "modern": "Modern VGG-style CNN (BN, aug, cosine LR, label smoothing, flip + shift TTA)",
 }
-# Each experiment's seed figure, shown beside it in its row: that of the first seed row it answers.
-SEED_FIGURES = {name: next((figure for _, figure, names in SEED_ROWS if name in names), None) for name in DESCRIPTIONS}
+# Each experiment's baseline figure, shown beside it in its row: that of the first baseline row it answers.
+BASELINE_FIGURES = {name: next((figure for _, figure, names in BASELINE_ROWS if name in names), None) for name in DESCRIPTIONS}
 SEARCH_EXPERIMENTS = ("fnn_hyperopt", "cnn_grid", "cnn_hyperopt")
 # The experiments that train on a second data set (MNIST, or scikit-learn's digits without one).
 AUX_EXPERIMENTS = ("transfer", "multitask")
-# --quick searches two points so the smoke run stays short; the full run uses the seed's 10 points.
+# --quick searches two points so the smoke run stays short; the full run uses the baseline report's 10 points.
 QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [3]}
 # The CNN searches compare their candidates on a 10-epoch budget and train the chosen one on the full
 # 30: a 30-epoch CNN fit takes about 25 min on a 2-core CPU, so 10 + 25 full-budget candidates would take
@@ -132,7 +132,7 @@ def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", rand
                 **{"batch_size": 128, "epochs": 60, "n_iter_no_change": 10, **common, **refit_on_all},
             ),
         ),
-        # The seed's architecture with cosine decay over the budget (a constant rate was still improving
+        # The baseline report's architecture with cosine decay over the budget (a constant rate was still improving
         # at its 22nd epoch), flip + shift augmentation, and lighter dropout (0.25 -> 0.1 after each block,
         # 0.5 -> 0.3 before the head): with the heavier dropout, training accuracy stayed under validation
         # accuracy. Batch norm is left off: it learned far slower on this budget (session 3).
@@ -192,7 +192,7 @@ def make_experiment(
     n_jobs : int, default=None
         Parallel HOG extraction / search candidates.
     max_evals : int, default=None
-        Trials of the hyperopt experiments (default: the seed's 25; 2 when ``quick``).
+        Trials of the hyperopt experiments (default: the baseline report's 25; 2 when ``quick``).
     trials_file : path, default=None
         Where a search experiment keeps its finished hyperopt trials or grid
         candidates, so that fitting it again resumes the search.
@@ -214,7 +214,7 @@ def make_experiment(
         return make_pipeline(_hog(n_jobs), StandardScaler(), SVC(C=1.0))
     from . import estimators
     from .preprocessing import ImageStandardizer, ZCAWhitening
-    from .search import SEED_MAX_EVALS, seed_grid_search, seed_hyperopt_search
+    from .search import BASELINE_MAX_EVALS, baseline_grid_search, baseline_hyperopt_search
 
     params = _network_params(quick, random_state, verbose, dtype_policy)
     recipe = dict(quick=quick, dtype_policy=dtype_policy, random_state=random_state, verbose=params["verbose"])
@@ -225,21 +225,21 @@ def make_experiment(
     search_refit = dict(refit_params={"epochs": params["epochs"]})
     grid_verbose = dict(verbose=min(verbose, 1))
     hyperopt = dict(
-        max_evals=max_evals or (2 if quick else SEED_MAX_EVALS), trials_file=trials_file, random_state=random_state, verbose=int(verbose > 0)
+        max_evals=max_evals or (2 if quick else BASELINE_MAX_EVALS), trials_file=trials_file, random_state=random_state, verbose=int(verbose > 0)
     )
     makers = {
         "hog_fnn": lambda: make_pipeline(
             _hog(n_jobs), StandardScaler(), estimators.FNNClassifier(hidden_layer_sizes=fnn_units, dropout=0.5, image_shape=(1, -1), **params)
         ),
         "fnn": lambda: estimators.FNNClassifier(hidden_layer_sizes=fnn_units, dropout=0.3, **params),
-        "fnn_hyperopt": lambda: seed_hyperopt_search(
+        "fnn_hyperopt": lambda: baseline_hyperopt_search(
             "fnn", estimators.FNNClassifier(hidden_layer_sizes=fnn_units, **params), **search, **hyperopt
         ),
         "cnn": lambda: estimators.CNNClassifier(**small_cnn, **params),
-        "cnn_grid": lambda: seed_grid_search(
+        "cnn_grid": lambda: baseline_grid_search(
             search_cnn, param_grid=QUICK_CNN_GRID if quick else None, checkpoint=trials_file, **search, **grid_verbose, **search_refit
         ),
-        "cnn_hyperopt": lambda: seed_hyperopt_search("cnn", search_cnn, **search, **hyperopt, **search_refit),
+        "cnn_hyperopt": lambda: baseline_hyperopt_search("cnn", search_cnn, **search, **hyperopt, **search_refit),
         "cnn_standardized": lambda: make_pipeline(ImageStandardizer(mode="sample"), estimators.CNNClassifier(**small_cnn, **params)),
         "cnn_zca": lambda: make_pipeline(ZCAWhitening(epsilon=0.1), estimators.CNNClassifier(**small_cnn, **params)),
         "cnn_rotation": lambda: estimators.CNNClassifier(rotation=15, **small_cnn, **params),
@@ -368,7 +368,7 @@ def run_experiment(
         n_train=int(len(y_train)),
         dtype_policy=resolve_dtype_policy(dtype_policy),
         wall_seconds=time.time() - start,
-        seed_figure=SEED_FIGURES[name],
+        baseline_figure=BASELINE_FIGURES[name],
         params={k: repr(v) for k, v in estimator.get_params(deep=False).items() if k != "steps"},
         environment=_environment(),
     )
@@ -412,7 +412,7 @@ def finished_results(name, *, out, data=None, quick=False):
 def _percent(value):
     if value is None:
         return "-"
-    if isinstance(value, str):  # results.json files before session 9 stored the seed's range as text
+    if isinstance(value, str):  # results.json files before session 9 stored the baseline report's range as text
         return value
     if isinstance(value, (tuple, list)):
         low, high = value
@@ -421,27 +421,27 @@ def _percent(value):
 
 
 MARKDOWN_HEADER = (
-    "| experiment | seed (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall |\n"
+    "| experiment | baseline report (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall |\n"
     "|---|---|---|---|---|---|---|"
 )
 
 
 def markdown_row(results):
-    """One row of the benchmark table (seed figure beside ours)."""
+    """One row of the benchmark table (baseline figure beside ours)."""
     chosen = ""
     if results.get("best_params"):
         shown = ", ".join(f"{k.split('__')[-1]}={v:.3g}" if isinstance(v, float) else f"{k.split('__')[-1]}={v}" for k, v in results["best_params"].items())
         chosen = f" (selected: {shown})"
     return (
-        f"| {results['experiment']}: {results['description']}{chosen} | {_percent(results['seed_figure'])} | "
+        f"| {results['experiment']}: {results['description']}{chosen} | {_percent(results['baseline_figure'])} | "
         f"{_percent(results['accuracy'])} | {_percent(results['balanced_accuracy'])} | {_percent(results['f1_macro'])} | "
         f"{results['fit_time']:.0f} s | {results['wall_seconds'] / 60:.1f} min |"
     )
 
 
-# A row as markdown_row prints it: "| name: description (selected: k=v, ...) | seed | acc | bal | f1 | fit s | wall min |"
+# A row as markdown_row prints it: "| name: description (selected: k=v, ...) | baseline | acc | bal | f1 | fit s | wall min |"
 _ROW = re.compile(
-    r"^\| (?P<experiment>\w+): (?P<description>.+?) \| (?P<seed_figure>[^|]+) \| (?P<accuracy>[^|]+) \| "
+    r"^\| (?P<experiment>\w+): (?P<description>.+?) \| (?P<baseline_figure>[^|]+) \| (?P<accuracy>[^|]+) \| "
     r"(?P<balanced_accuracy>[^|]+) \| (?P<f1_macro>[^|]+) \| (?P<fit_time>[\d.]+) s \| (?P<wall_minutes>[\d.]+) min \|$"
 )
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
@@ -485,11 +485,11 @@ def results_from_row(line, where="row"):
     Returns
     -------
     results : dict
-        The keys :func:`markdown_row`, :func:`seed_comparison` and :func:`write_report` read.
+        The keys :func:`markdown_row`, :func:`baseline_comparison` and :func:`write_report` read.
     """
     match = _ROW.match(line.strip())
     if match is None:
-        raise ValueError(f"{where}: not a benchmark table row ('| name: description | seed | accuracy | ... | fit s | wall min |')")
+        raise ValueError(f"{where}: not a benchmark table row ('| name: description | baseline | accuracy | ... | fit s | wall min |')")
     if match["experiment"] not in DESCRIPTIONS:
         raise ValueError(f"{where}: unknown experiment {match['experiment']!r}; known experiments: {', '.join(DESCRIPTIONS)}")
     description, _, selected = match["description"].partition(" (selected: ")
@@ -503,7 +503,7 @@ def results_from_row(line, where="row"):
         "best_params": {key: _parameter_value(value) for key, value in best_params.items()},
         "fit_time": float(match["fit_time"]),
         "wall_seconds": 60 * float(match["wall_minutes"]),
-        "seed_figure": _fraction(match["seed_figure"], where),
+        "baseline_figure": _fraction(match["baseline_figure"], where),
     }
     for key in ("accuracy", "balanced_accuracy", "f1_macro"):
         results[key] = _fraction(match[key], where)
@@ -541,7 +541,7 @@ def read_rows(path):
 
 
 def class_counts(target, usage):
-    """Per-split class counts (the seed's "Angry 3995 ... Total 28709" table) as a DataFrame."""
+    """Per-split class counts (the baseline report's "Angry 3995 ... Total 28709" table) as a DataFrame."""
     import pandas as pd
 
     frame = pd.crosstab(pd.Categorical(np.asarray(EMOTIONS)[target], categories=EMOTIONS), np.asarray(usage), dropna=False)
@@ -549,17 +549,17 @@ def class_counts(target, usage):
     return frame
 
 
-def _beats_the_seed(best, figure):
+def _beats_the_baseline(best, figure):
     if best is None:
         return "not run"
     if figure is None:
-        return "no comparable seed figure"
+        return "no comparable baseline figure"
     margin = 100 * (best["accuracy"] - np.max(figure))  # a range is beaten above its top
     return f"{'yes' if margin > 0 else 'no'} ({margin:+.1f} points)"
 
 
-def seed_comparison(results):
-    """Markdown table of the seed's rows against ours: the experiments that answer each, and the best.
+def baseline_comparison(results):
+    """Markdown table of the baseline report's rows against ours: the experiments that answer each, and the best.
 
     Parameters
     ----------
@@ -569,22 +569,22 @@ def seed_comparison(results):
     Returns
     -------
     table : str
-        One line per entry of :data:`SEED_ROWS`; "beats the seed" compares our
-        best PublicTest accuracy with the seed's figure (the top of a range).
+        One line per entry of :data:`BASELINE_ROWS`; "beats the baseline report" compares our
+        best PublicTest accuracy with the baseline report's figure (the top of a range).
     """
     by_name = {entry["experiment"]: entry for entry in results}
-    lines = ["| seed row | seed (PrivateTest) | ours (PublicTest) | best of ours | beats the seed |", "|---|---|---|---|---|"]
-    for label, figure, names in SEED_ROWS:
+    lines = ["| baseline report row | its figure (PrivateTest) | ours (PublicTest) | best of ours | beats the baseline report |", "|---|---|---|---|---|"]
+    for label, figure, names in BASELINE_ROWS:
         ran = [by_name[name] for name in names if name in by_name]
         ours = ", ".join(f"{entry['experiment']} {_percent(entry['accuracy'])}" for entry in ran) or "-"
         best = max(ran, key=lambda entry: entry["accuracy"], default=None)
         best_text = "-" if best is None else f"{_percent(best['accuracy'])} ({best['experiment']})"
-        lines.append(f"| {label} | {_percent(figure)} | {ours} | {best_text} | {_beats_the_seed(best, figure)} |")
+        lines.append(f"| {label} | {_percent(figure)} | {ours} | {best_text} | {_beats_the_baseline(best, figure)} |")
     return "\n".join(lines)
 
 
 def write_report(results, *, out, source, quick=False):
-    """Write ``out/report.md`` (the table, the seed comparison) and ``out/report.png`` (a bar chart).
+    """Write ``out/report.md`` (the table, the baseline report comparison) and ``out/report.png`` (a bar chart).
 
     Parameters
     ----------
@@ -610,7 +610,7 @@ def write_report(results, *, out, source, quick=False):
     figure = plot_benchmark(
         names,
         [entry["accuracy"] for entry in results],
-        seed_figures=[SEED_FIGURES.get(name) for name in names],
+        baseline_figures=[BASELINE_FIGURES.get(name) for name in names],
         title=f"PublicTest accuracy{' (quick run: not a measurement)' if quick else ''}",
     )
     figure.savefig(out / "report.png", dpi=110)
@@ -620,16 +620,16 @@ def write_report(results, *, out, source, quick=False):
         "",
         f"Data: {source}. Fit on Training, reported on PublicTest.",
         "",
-        "![PublicTest accuracy per experiment, seed figures marked](report.png)",
+        "![PublicTest accuracy per experiment, baseline figures marked](report.png)",
         "",
         MARKDOWN_HEADER,
         *(markdown_row(entry) for entry in results),
         "",
-        "## Against the seed's rows",
+        "## Against the baseline report's rows",
         "",
-        "The seed reported PrivateTest, which this benchmark leaves aside; its multi-task 86% was binary accuracy.",
+        "The baseline report gave PrivateTest figures, which this benchmark leaves aside; its multi-task 86% was binary accuracy.",
         "",
-        seed_comparison(results),
+        baseline_comparison(results),
         "",
     ]
     path = out / "report.md"

@@ -111,7 +111,7 @@ def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
     assert "unknown model format" in capsys.readouterr().err
 
 
-def test_benchmark_writes_a_report_with_seed_figures(tmp_path, capsys):
+def test_benchmark_writes_a_report_with_baseline_figures(tmp_path, capsys):
     from sklearn_fer.networks import describe_dtype_policy, resolve_dtype_policy
 
     assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path)]) == 0
@@ -121,9 +121,9 @@ def test_benchmark_writes_a_report_with_seed_figures(tmp_path, capsys):
     report = (tmp_path / "report.md").read_text()
     assert "| hog_svm:" in report and "| fnn:" in report and "45.5%" in report and "synthetic" in report
     fnn = json.loads((tmp_path / "fnn" / "results.json").read_text())
-    seed_row = next(line for line in report.splitlines() if line.startswith("| FNN (hyperopt-tuned) |"))
-    assert f"| fnn {100 * fnn['accuracy']:.1f}% |" in seed_row and "(fnn) |" in seed_row
-    assert "![PublicTest accuracy per experiment, seed figures marked](report.png)" in report
+    baseline_row = next(line for line in report.splitlines() if line.startswith("| FNN (hyperopt-tuned) |"))
+    assert f"| fnn {100 * fnn['accuracy']:.1f}% |" in baseline_row and "(fnn) |" in baseline_row
+    assert "![PublicTest accuracy per experiment, baseline figures marked](report.png)" in report
     assert (tmp_path / "report.png").stat().st_size > 1000
 
 
@@ -131,10 +131,10 @@ def _finished(name, accuracy):
     return {"experiment": name, "accuracy": accuracy}
 
 
-def test_seed_comparison_names_the_best_row_and_beats_a_range_only_above_its_top():
-    from sklearn_fer.experiments import seed_comparison
+def test_baseline_comparison_names_the_best_row_and_beats_a_range_only_above_its_top():
+    from sklearn_fer.experiments import baseline_comparison
 
-    table = seed_comparison(
+    table = baseline_comparison(
         [_finished("fnn", 0.409), _finished("fnn_tuned", 0.482), _finished("cnn_rotation", 0.577), _finished("multitask", 0.545)]
     )
     rows = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()[2:]}
@@ -142,7 +142,7 @@ def test_seed_comparison_names_the_best_row_and_beats_a_range_only_above_its_top
     augmentation = rows["CNN + augmentation (standardisation, ZCA whitening, rotation)"]
     assert "| 57.7-60.3% |" in augmentation and augmentation.endswith("| 57.7% (cnn_rotation) | no (-2.6 points) |")
     assert rows["CNN (grid / hyperopt-tuned)"].endswith("| - | - | not run |")
-    assert rows["MNIST + FER multi-task"].endswith("| no comparable seed figure |")
+    assert rows["MNIST + FER multi-task"].endswith("| no comparable baseline figure |")
     assert len(rows) == 5
 
 
@@ -160,13 +160,14 @@ def test_transfer_on_real_data_without_mnist_says_which_digits_it_uses(tmp_path,
     assert "shape=(30, 784)" in source
 
 
-def test_make_experiment_returns_unfitted_estimators():
-    from sklearn.utils.validation import check_is_fitted
-    from sklearn.exceptions import NotFittedError
+def test_every_experiment_is_a_clonable_estimator_made_afresh():
+    from sklearn.base import clone
 
     for name in DESCRIPTIONS:
-        with pytest.raises(NotFittedError):
-            check_is_fitted(make_experiment(name, quick=True))
+        first, second = make_experiment(name, quick=True), make_experiment(name, quick=True)
+        assert first is not second, name
+        copy = clone(first)  # raises when a recipe keeps state clone cannot rebuild from its parameters
+        assert type(copy) is type(first) and copy.get_params(deep=False).keys() == first.get_params(deep=False).keys(), name
 
 
 @pytest.mark.parametrize("name", ["transfer", "multitask"])  # the others run as the *_tuned / modern experiments
@@ -229,18 +230,18 @@ def test_report_rebuilds_the_benchmark_report_from_its_rows(tmp_path):
     assert main(["report", str(tmp_path / "ran" / "report.md"), "--out", str(tmp_path / "rebuilt"), "--source", "the quick run"]) == 0
     rebuilt = (tmp_path / "rebuilt" / "report.md").read_text()
     assert len(_table_rows(ran)) == 2 and _table_rows(rebuilt) == _table_rows(ran)
-    assert "Data: the quick run." in rebuilt and "## Against the seed's rows" in rebuilt
+    assert "Data: the quick run." in rebuilt and "## Against the baseline report's rows" in rebuilt
     assert (tmp_path / "rebuilt" / "report.png").stat().st_size > 1000
 
 
-def test_a_row_reads_back_with_its_selected_parameters_and_seed_range():
+def test_a_row_reads_back_with_its_selected_parameters_and_baseline_range():
     from sklearn_fer.experiments import markdown_row, results_from_row
 
     results = {
         "experiment": "cnn_grid",
-        "description": "Seed CNN, grid (candidates 10 epochs, refit 30)",
+        "description": "Baseline CNN, grid (candidates 10 epochs, refit 30)",
         "best_params": {"classifier__dropout": 0.4, "classifier__kernel_size": 3, "classifier__optimizer": "adam"},
-        "seed_figure": (0.577, 0.603),
+        "baseline_figure": (0.577, 0.603),
         "accuracy": 0.5754,
         "balanced_accuracy": 0.535,
         "f1_macro": 0.555,
@@ -250,19 +251,19 @@ def test_a_row_reads_back_with_its_selected_parameters_and_seed_range():
     row = markdown_row(results)
     read = results_from_row(row)
     assert markdown_row(read) == row
-    assert read["description"] == "Seed CNN, grid (candidates 10 epochs, refit 30)"
+    assert read["description"] == "Baseline CNN, grid (candidates 10 epochs, refit 30)"
     assert read["best_params"] == {"dropout": 0.4, "kernel_size": 3.0, "optimizer": "adam"}
-    assert read["seed_figure"] == (0.577, 0.603) and read["accuracy"] == 0.575 and read["fit_time"] == 3853.0
+    assert read["baseline_figure"] == (0.577, 0.603) and read["accuracy"] == 0.575 and read["fit_time"] == 3853.0
 
 
-def test_report_compares_recorded_rows_with_the_seed(tmp_path):
+def test_report_compares_recorded_rows_with_the_baseline(tmp_path):
     rows = tmp_path / "RESULTS.md"
     rows.write_text(
         "Some prose, then the table.\n\n"
         "| experiment | seed (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall |\n"
         "|---|---|---|---|---|---|---|\n"
         "| fnn: Feed-forward net 2304-1152-7 | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n"
-        "| cnn_tuned: Our recipe of the seed CNN | 58.5% | 63.7% | 58.9% | 60.4% | 1574 s | 26.3 min |\n"
+        "| cnn_tuned: Our recipe of the baseline CNN | 58.5% | 63.7% | 58.9% | 60.4% | 1574 s | 26.3 min |\n"
         "| transfer: MNIST-pretrained CNN, new head, fine-tuned | 40.9% | 51.5% | 48.1% | 50.1% | 753 s | 12.6 min |\n"
     )
     assert main(["report", str(rows), "--out", str(tmp_path / "report")]) == 0

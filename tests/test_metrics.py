@@ -64,30 +64,35 @@ def test_plots_label_emotions(tmp_path):
 def test_plot_benchmark_legend_hides_no_accuracy_label():
     names = [f"experiment_{i}" for i in range(15)]
     accuracies = np.linspace(0.4, 0.68, 15)  # the longest bar last, where a lower-right legend sat
-    figure = plot_benchmark(names, accuracies, seed_figures=[0.455] * 15)
+    figure = plot_benchmark(names, accuracies, baseline_figures=[0.455] * 15)
     figure.canvas.draw()
     ax = figure.axes[0]
     renderer = figure.canvas.get_renderer()
     legend = ax.get_legend().get_window_extent(renderer)
     labels = [text.get_window_extent(renderer) for text in ax.texts]
-    assert len(labels) == 15 and not any(legend.overlaps(label) for label in labels)
+    assert len(labels) == 30 and not any(legend.overlaps(label) for label in labels)  # ours and the baseline's per row
     assert figure.bbox.contains(legend.x0, legend.y0) and figure.bbox.contains(legend.x1, legend.y1)
 
 
-def test_plot_benchmark_marks_a_seed_figure_as_a_tick_and_a_range_as_a_band():
+def test_plot_benchmark_marks_a_baseline_figure_as_a_tick_and_a_range_as_a_band_and_writes_both_figures():
     import pytest
     from matplotlib.collections import PolyCollection
 
-    figure = plot_benchmark(["fnn", "cnn_zca", "hog_svm"], [0.48, 0.54, 0.53], seed_figures=[0.455, (0.577, 0.603), None])
+    figure = plot_benchmark(["fnn", "cnn_zca", "hog_svm"], [0.48, 0.54, 0.53], baseline_figures=[0.455, (0.577, 0.603), None])
     ax = figure.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["fnn", "cnn_zca", "hog_svm"]
     assert [bar.get_width() for bar in ax.patches[:3]] == [0.48, 0.54, 0.53]
     ticks = [line.get_xdata()[0] for line in ax.get_lines()]
     bands = [c.get_paths()[0].vertices[:, 0] for c in ax.collections if isinstance(c, PolyCollection)]
     assert ticks == [0.455] and len(bands) == 1 and (bands[0].min(), bands[0].max()) == (0.577, 0.603)
-    assert [t.get_text() for t in ax.texts] == ["48.0%", "54.0%", "53.0%"]
-    with pytest.raises(ValueError, match="3 names but 2 seed figures"):
-        plot_benchmark(["a", "b", "c"], [0.1, 0.2, 0.3], seed_figures=[None, None])
+    texts = {t.get_text(): t for t in ax.texts}
+    assert list(texts) == ["48.0%", "45.5%", "54.0%", "57.7-60.3%", "53.0%"]
+    # Ours ends our bar (inside it); the baseline's figure is right of its mark, in the mark's colour.
+    assert texts["48.0%"].get_position()[0] < 0.48 and texts["48.0%"].get_ha() == "right"
+    assert texts["45.5%"].get_position()[0] > 0.48 and texts["45.5%"].get_color() == "tab:orange"
+    assert texts["57.7-60.3%"].get_position()[0] > 0.603
+    with pytest.raises(ValueError, match="3 names but 2 baseline figures"):
+        plot_benchmark(["a", "b", "c"], [0.1, 0.2, 0.3], baseline_figures=[None, None])
 
 
 def test_shared_scorers_pickle_for_spawned_processes_and_still_score():

@@ -20,6 +20,10 @@ def test_pixel_scaler_modes_keep_the_input_layout(faces):
     assert centered.shape == (5, 2304)
     np.testing.assert_allclose(centered, faces.data[:5] / 255.0 - 0.5)
     assert PixelScaler().fit_transform(images[..., None]).shape == (5, 48, 48, 1)
+    # Stateless, so usable without fit (scikit-learn's requires_fit=False), and still validated.
+    np.testing.assert_allclose(PixelScaler(mode="centered").transform(images), images / 255.0 - 0.5)
+    with pytest.raises(ValueError, match="The 'mode' parameter of PixelScaler must be"):
+        PixelScaler(mode="half").transform(images)
 
 
 @pytest.mark.parametrize("mode", ["dataset", "pixel"])

@@ -1,4 +1,4 @@
-"""Searches: hpsklearn components, the seed presets, the resumable HyperoptSearchCV, Dask."""
+"""Searches: hpsklearn components, the baseline report presets, the resumable HyperoptSearchCV, Dask."""
 
 import os
 import pickle
@@ -19,23 +19,17 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from _fixtures import SlowCentroidClassifier
 from sklearn_fer.datasets import official_split
 from sklearn_fer.search import (
-    SEED_CNN_GRID,
+    BASELINE_CNN_GRID,
     HyperoptSearchCV,
     ResumableGridSearchCV,
     cnn_classifier,
-    fnn_classifier,
-    hog_transformer,
-    image_standardizer,
-    modern_cnn_classifier,
     multitask_cnn_classifier,
     pixel_scaler,
-    seed_component,
-    seed_grid_search,
-    seed_hyperopt_search,
-    seed_space,
+    baseline_component,
+    baseline_grid_search,
+    baseline_hyperopt_search,
+    baseline_space,
     spawned_trials,
-    transfer_cnn_classifier,
-    zca_whitening,
 )
 
 TESTS = Path(__file__).parent
@@ -52,21 +46,29 @@ def small_faces():
 # -- components ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "component, class_name",
-    [
-        (fnn_classifier, "FNNClassifier"),
-        (cnn_classifier, "CNNClassifier"),
-        (transfer_cnn_classifier, "TransferCNNClassifier"),
-        (multitask_cnn_classifier, "MultiTaskCNNClassifier"),
-        (modern_cnn_classifier, "ModernCNNClassifier"),
-        (hog_transformer, "HOGTransformer"),
-        (pixel_scaler, "PixelScaler"),
-        (image_standardizer, "ImageStandardizer"),
-        (zca_whitening, "ZCAWhitening"),
-    ],
-)
-def test_components_draw_unfitted_estimators_that_vary(component, class_name):
+def _searchable_classes():
+    from sklearn_fer import all_estimators
+
+    return [(name, cls) for name, cls in all_estimators() if getattr(cls, "_search_space", None)]
+
+
+@pytest.mark.parametrize("class_name", [name for name, _ in _searchable_classes()])
+def test_every_class_with_a_search_space_has_a_component(class_name):
+    import sklearn_fer.search
+    from sklearn_fer.search._components import component_name
+
+    component = getattr(sklearn_fer.search, component_name(class_name))
+    _check_component_draws_unfitted_estimators_that_vary(component, class_name)
+
+
+def test_the_components_include_every_network_and_the_classical_transformers():
+    names = {name for name, _ in _searchable_classes()}
+    assert {"FNNClassifier", "CNNClassifier", "TransferCNNClassifier", "MultiTaskCNNClassifier", "ModernCNNClassifier"} <= names
+    assert {"HOGTransformer", "LBPTransformer", "PixelScaler", "ImageStandardizer", "ZCAWhitening"} <= names
+    assert multitask_cnn_classifier.__name__ == "multitask_cnn_classifier" and "Searched by default" in cnn_classifier.__doc__
+
+
+def _check_component_draws_unfitted_estimators_that_vary(component, class_name):
     drawn = [sample(component("c"), rng=np.random.default_rng(seed)) for seed in range(6)]
     assert all(type(e).__name__ == class_name for e in drawn)
     assert len({repr(sorted(e.get_params().items())) for e in drawn}) > 1, "the default space should vary something"
@@ -94,42 +96,42 @@ def test_components_reject_unknown_parameters():
         cnn_classifier("cnn", kernel=3)
 
 
-def test_importing_search_does_not_import_tensorflow():
-    code = "import sys, sklearn_fer.search; print('tensorflow' in sys.modules)"
+def test_importing_search_and_a_transformer_component_does_not_import_tensorflow():
+    code = "import sys, sklearn_fer.search; sklearn_fer.search.hog_transformer('hog'); print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 
 
-# -- seed presets ------------------------------------------------------------------------------------
+# -- baseline presets ------------------------------------------------------------------------------------
 
 
-def test_seed_spaces_hold_the_seed_values():
-    draws = [sample(seed_space("cnn"), rng=np.random.default_rng(s)) for s in range(40)]
+def test_baseline_spaces_hold_the_baseline_values():
+    draws = [sample(baseline_space("cnn"), rng=np.random.default_rng(s)) for s in range(40)]
     assert {d["kernel_size"] for d in draws} == {1, 3, 5}
     assert {d["optimizer"] for d in draws} == {"adam", "sgd"}
     assert all(0.1 <= d["dropout"] <= 0.35 for d in draws)
-    draws = [sample(seed_space("fnn", step="net"), rng=np.random.default_rng(s)) for s in range(40)]
+    draws = [sample(baseline_space("fnn", step="net"), rng=np.random.default_rng(s)) for s in range(40)]
     assert {d["net__activation"] for d in draws} == {"relu", "sigmoid", "tanh"}
     assert all(0.1 <= d["net__dropout"] <= 0.5 for d in draws)
-    with pytest.raises(ValueError, match="no seed space for 'svm'"):
-        seed_space("svm")
+    with pytest.raises(ValueError, match="no baseline space for 'svm'"):
+        baseline_space("svm")
 
 
-def test_seed_presets_are_configured_like_the_seed():
-    search = seed_hyperopt_search("cnn")
+def test_baseline_presets_are_configured_like_the_baseline_report():
+    search = baseline_hyperopt_search("cnn")
     assert search.max_evals == 25 and search.algo == "tpe" and type(search.estimator).__name__ == "CNNClassifier"
-    grid = seed_grid_search()
-    assert grid.param_grid == SEED_CNN_GRID == {"dropout": [0.1, 0.2, 0.3, 0.4, 0.5], "kernel_size": [2, 3]}
+    grid = baseline_grid_search()
+    assert grid.param_grid == BASELINE_CNN_GRID == {"dropout": [0.1, 0.2, 0.3, 0.4, 0.5], "kernel_size": [2, 3]}
     assert grid.refit == "accuracy" and {"accuracy", "balanced_accuracy", "f1_macro"} <= set(grid.scoring)
-    node = seed_component("cnn", "seed", epochs=2)
-    assert {str(n.arg["label"].obj) for n in _hyperparameters(node)} == {"seed.kernel_size", "seed.dropout", "seed.optimizer"}
+    node = baseline_component("cnn", "baseline", epochs=2)
+    assert {str(n.arg["label"].obj) for n in _hyperparameters(node)} == {"baseline.kernel_size", "baseline.dropout", "baseline.optimizer"}
 
 
-def test_seed_grid_on_the_official_split_refits_on_the_chosen_metric(small_faces):
+def test_baseline_grid_on_the_official_split_refits_on_the_chosen_metric(small_faces):
     from sklearn_fer.estimators import CNNClassifier
 
     usage = np.where(np.arange(len(small_faces.target)) < 150, "Training", "PublicTest")
-    search = seed_grid_search(
+    search = baseline_grid_search(
         CNNClassifier(**TINY_CNN), param_grid={"dropout": [0.1, 0.5], "kernel_size": [2, 3]}, cv=official_split(usage), refit="balanced_accuracy"
     )
     search.fit(small_faces.data, small_faces.target)
@@ -143,11 +145,11 @@ def test_seed_grid_on_the_official_split_refits_on_the_chosen_metric(small_faces
 def test_integer_cv_of_a_search_over_a_network_is_stratified():
     from sklearn.model_selection import check_cv
 
-    search = seed_grid_search(cv=5)
+    search = baseline_grid_search(cv=5)
     assert isinstance(check_cv(search.cv, np.arange(20) % 2, classifier=True), StratifiedKFold)
     from sklearn.base import is_classifier
 
-    assert is_classifier(search.estimator) and is_classifier(HyperoptSearchCV(search.estimator, seed_space("cnn")))
+    assert is_classifier(search.estimator) and is_classifier(HyperoptSearchCV(search.estimator, baseline_space("cnn")))
 
 
 # -- ResumableGridSearchCV ----------------------------------------------------------------------------
@@ -455,7 +457,7 @@ def test_hyperopt_search_of_a_keras_cnn_in_joblib_worker_processes(small_faces):
     from sklearn_fer.estimators import CNNClassifier
 
     search = HyperoptSearchCV(
-        CNNClassifier(**TINY_CNN), seed_space("cnn"), max_evals=2, cv=2, n_jobs=2, random_state=0, verbose=0
+        CNNClassifier(**TINY_CNN), baseline_space("cnn"), max_evals=2, cv=2, n_jobs=2, random_state=0, verbose=0
     )
     search.fit(small_faces.data, small_faces.target)
     assert search.best_params_["kernel_size"] in (1, 3, 5) and search.best_params_["optimizer"] in ("adam", "sgd")
@@ -468,7 +470,7 @@ def test_hpsklearn_estimator_with_our_components_runs_keras_trials_safely(small_
     from hpsklearn import HyperoptEstimator
 
     search = HyperoptEstimator(
-        classifier=seed_component("cnn", "cnn", **TINY_CNN), preprocessing=[pixel_scaler("scale")], max_evals=2, trial_timeout=300, seed=0
+        classifier=baseline_component("cnn", "cnn", **TINY_CNN), preprocessing=[pixel_scaler("scale")], max_evals=2, trial_timeout=300, seed=0
     )
     with spawned_trials():
         search.fit(small_faces.data, small_faces.target)

@@ -39,7 +39,7 @@ _SPLIT_ALIASES = {
     "privatetest": "PrivateTest",
     "private": "PrivateTest",
 }
-# The seed's per-split CSVs name the held-out test set "Test".
+# The baseline report's per-split CSVs name the held-out test set "Test".
 _CSV_SPLIT_ALIASES = {**_SPLIT_ALIASES, "test": "PrivateTest"}
 _FILE_PREFIX = re.compile(r"^(Training|PublicTest|PrivateTest)_", re.IGNORECASE)
 

@@ -6,22 +6,19 @@ from .._quiet import hide_retracing_warnings, quiet_tensorflow
 quiet_tensorflow()
 
 from ._auxiliary import MultiTaskCNNClassifier, TransferCNNClassifier, default_source_digits  # noqa: E402
-from ._base import FERNetworkClassifier, ImageEncoder, load_model  # noqa: E402
+from ._base import FERNetworkClassifier, load_model, network_classes  # noqa: E402
 from ._networks import CNNClassifier, FNNClassifier, ModernCNNClassifier  # noqa: E402
 
 hide_retracing_warnings()
 
-ESTIMATORS = {
-    cls.__name__: cls
-    for cls in (FNNClassifier, CNNClassifier, TransferCNNClassifier, MultiTaskCNNClassifier, ModernCNNClassifier)
-}
+# Every network class, by name (what a saved model's metadata names).
+ESTIMATORS = {cls.__name__: cls for cls in network_classes()}
 
 __all__ = [
     "CNNClassifier",
     "ESTIMATORS",
     "FERNetworkClassifier",
     "FNNClassifier",
-    "ImageEncoder",
     "ModernCNNClassifier",
     "MultiTaskCNNClassifier",
     "TransferCNNClassifier",

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ._base import _seeded
 from ._feeding import array_dataset
-from ._networks import CNNClassifier
+from ._networks import CONV_SPACE, TINY_CONV, TRAINING_SPACE, CNNClassifier
 
 
 def default_source_digits():
@@ -56,10 +56,16 @@ def _one_hot(labels, classes):
     return (np.asarray(labels)[:, None] == np.asarray(classes)[None, :]).astype(np.float32)
 
 
-class TransferCNNClassifier(CNNClassifier):
-    """CNN pretrained on a source task (MNIST in the seed) with a new 7-way head for FER.
+def _tiny_task():
+    """40 random 4x4 images of 4 classes: an auxiliary or source task small enough for the common checks."""
+    rng = np.random.RandomState(0)
+    return rng.randint(0, 256, (40, 4, 4)), np.arange(40) % 4
 
-    In ``fit``: a CNN of the seed's architecture is trained on the source data
+
+class TransferCNNClassifier(CNNClassifier):
+    """CNN pretrained on a source task (MNIST in the baseline report) with a new 7-way head for FER.
+
+    In ``fit``: a CNN of the baseline report's architecture is trained on the source data
     (or loaded from ``source_model``), its conv layers are moved to a network
     whose FER input is resized to the source size inside the model, the first
     layers are frozen as asked, a new head is trained, and optionally the whole
@@ -88,6 +94,14 @@ class TransferCNNClassifier(CNNClassifier):
         Training history of the source network (empty when it was loaded).
     """
 
+    _search_space = {
+        "freeze": ("choice", ["all", "none", 2, 4]),
+        "fine_tune_learning_rate": ("loguniform", 1e-5, 1e-3),
+        "dropout": ("uniform", 0.1, 0.5),
+        **TRAINING_SPACE,
+    }
+    # A tiny source task keeps each check fast; tests/test_common.py swaps in a saved source model.
+    _test_params = [dict(TINY_CONV, source_data=_tiny_task(), source_epochs=1, freeze="none")]
     _parameter_constraints: dict = {
         **CNNClassifier._parameter_constraints,
         "source_data": [tuple, list, None],
@@ -245,13 +259,13 @@ class TransferCNNClassifier(CNNClassifier):
 
 
 class MultiTaskCNNClassifier(CNNClassifier):
-    """One conv trunk shared by a FER head and an auxiliary head (MNIST in the seed), trained jointly.
+    """One conv trunk shared by a FER head and an auxiliary head (MNIST in the baseline report), trained jointly.
 
     Each batch mixes FER faces and auxiliary images (resized to the FER size);
     every sample is labelled for its own head only (weight 0 on the other).
     ``predict``, ``predict_proba`` and ``score`` are for FER. ``history_``
     reports *categorical* accuracy per head (``emotion_accuracy``,
-    ``aux_accuracy``): the seed's 86% was binary accuracy of a binary
+    ``aux_accuracy``): the baseline report's 86% was binary accuracy of a binary
     cross-entropy model on 7 classes, not a classification accuracy.
 
     Parameters
@@ -268,6 +282,8 @@ class MultiTaskCNNClassifier(CNNClassifier):
         Number of auxiliary classes.
     """
 
+    _search_space = {"aux_loss_weight": ("uniform", 0.05, 1.0), **CONV_SPACE, **TRAINING_SPACE}
+    _test_params = [dict(TINY_CONV, aux_data=_tiny_task())]
     _parameter_constraints: dict = {
         **CNNClassifier._parameter_constraints,
         "aux_data": [tuple, list, None],

@@ -244,6 +244,8 @@ class FERNetworkClassifier(KerasClassifier):
     any data is encoded or any network is built.
     """
 
+    _abstract = True  # a base class, not a network: all_estimators skips it
+
     # ``monitor`` values -> the Keras history key of the FER output
     _MONITORED = {"accuracy": "accuracy", "loss": "loss"}
 
@@ -673,7 +675,7 @@ def load_model(path):
     """
     import keras
 
-    from . import ESTIMATORS
+    networks = {cls.__name__: cls for cls in network_classes()}
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -685,4 +687,15 @@ def load_model(path):
         raise ValueError(f"model file {str(path)!r} does not exist") from None
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, json.JSONDecodeError) as error:
         raise ValueError(f"{path}: damaged or not a .keras file ({type(error).__name__}: {error})") from None
-    return ESTIMATORS[metadata["class"]]._from_saved(model, metadata)
+    return networks[metadata["class"]]._from_saved(model, metadata)
+
+
+def network_classes():
+    """Every concrete subclass of :class:`FERNetworkClassifier` defined so far (the networks)."""
+    found, pending = [], list(FERNetworkClassifier.__subclasses__())
+    while pending:
+        cls = pending.pop(0)
+        pending.extend(cls.__subclasses__())
+        if not cls.__dict__.get("_abstract", False) and cls not in found:
+            found.append(cls)
+    return found

@@ -1,4 +1,4 @@
-"""The seed's networks and a strong modern CNN as scikit-learn classifiers."""
+"""The baseline report's networks and a strong modern CNN as scikit-learn classifiers."""
 
 from numbers import Integral, Real
 
@@ -9,9 +9,26 @@ from ._base import FERNetworkClassifier
 _FRACTION = Interval(Real, 0, 1, closed="left")
 _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 
+# Search spaces (see sklearn_fer.search's components): (kind, arguments) of a hyperopt distribution.
+TRAINING_SPACE = {
+    "optimizer": ("choice", ["adam", "sgd", "rmsprop"]),
+    "learning_rate": ("loguniform", 1e-4, 1e-2),
+    "batch_size": ("choice", [32, 64, 128]),
+}
+CONV_SPACE = {
+    "kernel_size": ("choice", [1, 2, 3, 5]),
+    "dropout": ("uniform", 0.1, 0.5),
+    "batch_norm": ("choice", [False, True]),
+    "dense_units": ("choice", [256, 512, 1024]),
+}
+# Parameters that make any network tiny for scikit-learn's common checks, which feed (n, k) arrays
+# with k = 1..10 features: a 1 x k image, one epoch.
+TINY_NETWORK = dict(image_shape=(1, -1), epochs=1, batch_size=16, learning_rate=0.05, random_state=0)
+TINY_CONV = dict(TINY_NETWORK, kernel_size=1, dropout=0.0, filters=(4,), dense_units=16, dense_dropout=0.0)
+
 
 class FNNClassifier(FERNetworkClassifier):
-    """Feed-forward network (the seed's Dense 2304 -> 1152 -> 7) as a scikit-learn classifier.
+    """Feed-forward network (the baseline report's Dense 2304 -> 1152 -> 7) as a scikit-learn classifier.
 
     Parameters
     ----------
@@ -23,6 +40,13 @@ class FNNClassifier(FERNetworkClassifier):
 {common}
     """
 
+    _search_space = {
+        "hidden_layer_sizes": ("choice", [(512,), (1152,), (2048,), (1024, 512), (2304, 1152)]),
+        "activation": ("choice", ["relu", "elu", "tanh", "sigmoid"]),
+        "dropout": ("uniform", 0.0, 0.6),
+        **TRAINING_SPACE,
+    }
+    _test_params = [dict(TINY_NETWORK, hidden_layer_sizes=(16,))]
     _parameter_constraints: dict = {
         **FERNetworkClassifier._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
@@ -97,7 +121,7 @@ class FNNClassifier(FERNetworkClassifier):
 
 
 class CNNClassifier(FERNetworkClassifier):
-    """The seed's CNN as a scikit-learn classifier.
+    """The baseline report's CNN as a scikit-learn classifier.
 
     Conv(f1)-Conv(f1) -> max-pool -> dropout -> Conv(f2)-Conv(f2) -> max-pool ->
     dropout -> Dense(dense_units) -> dropout -> softmax.
@@ -107,7 +131,7 @@ class CNNClassifier(FERNetworkClassifier):
     filters : tuple of int, default=(32, 64)
         Width of each conv block (two convolutions per block).
     kernel_size : int, default=3
-        The seed searched 1, 2, 3 and 5.
+        The baseline report searched 1, 2, 3 and 5.
     padding : {"same", "valid"}, default="same"
     batch_norm : bool, default=False
         Batch normalisation after every convolution.
@@ -118,6 +142,8 @@ class CNNClassifier(FERNetworkClassifier):
 {common}
     """
 
+    _search_space = {**CONV_SPACE, **TRAINING_SPACE}
+    _test_params = [TINY_CONV]
     _parameter_constraints: dict = {
         **FERNetworkClassifier._parameter_constraints,
         "filters": ["array-like"],
@@ -226,6 +252,15 @@ class ModernCNNClassifier(FERNetworkClassifier):
 {common}
     """
 
+    _search_space = {
+        "dropout": ("uniform", 0.2, 0.6),
+        "label_smoothing": ("uniform", 0.0, 0.2),
+        "learning_rate": ("loguniform", 3e-4, 3e-3),
+        "lr_schedule": ("choice", ["cosine", "plateau"]),
+    }
+    _test_params = [
+        dict(TINY_NETWORK, widths=(4,), convs_per_block=1, head_units=8, dropout=0.0, lr_schedule=None, rotation=0, flip=False, shift=0, zoom=0)
+    ]
     _parameter_constraints: dict = {
         **FERNetworkClassifier._parameter_constraints,
         "widths": ["array-like"],

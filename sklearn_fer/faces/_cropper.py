@@ -54,6 +54,7 @@ class FaceCropper(TransformerMixin, BaseEstimator):
     >>> model.predict(["photo.jpg"])  # doctest: +SKIP
     """
 
+    # No _test_params: the common checks feed random arrays, which hold no faces (tests/test_faces.py covers it).
     _parameter_constraints = {
         "detector": [StrOptions({"haar", "mtcnn"}), callable],
         "output_shape": [tuple, list],

@@ -75,6 +75,13 @@ class HOGTransformer(ImageShapeMixin, ImageTransformerMixin):
     """
 
     _input_dtype = "numeric"  # integer pixels stay integers: the batched kernels take them as they are
+    _search_space = {
+        "orientations": ("choice", [6, 8, 9, 12]),
+        "pixels_per_cell": ("choice", [(6, 6), (8, 8), (12, 12)]),
+        "cells_per_block": ("choice", [(1, 1), (2, 2), (3, 3)]),
+        "transform_sqrt": ("choice", [False, True]),
+    }
+    _test_params = [{"orientations": 4, "pixels_per_cell": (1, 1), "cells_per_block": (1, 1), "image_shape": (1, -1)}]
     _parameter_constraints = {
         "orientations": [Interval(Integral, 1, None, closed="left")],
         "pixels_per_cell": [tuple, list],
@@ -195,6 +202,8 @@ class LBPTransformer(ImageShapeMixin, ImageTransformerMixin):
     """
 
     _input_dtype = "numeric"  # integer pixels stay integers: the batched kernels take them as they are
+    _search_space = {"radius": ("choice", [1, 2, 3]), "grid": ("choice", [(4, 4), (6, 6), (8, 8)])}
+    _test_params = [{"n_points": 4, "radius": 1, "grid": (1, 1), "image_shape": (1, -1)}]
     _parameter_constraints = {
         "n_points": [Interval(Integral, 1, 24, closed="both")],
         "radius": [Interval(Real, 0, None, closed="neither")],

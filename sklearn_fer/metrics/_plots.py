@@ -83,15 +83,15 @@ def plot_history(history, *, ax=None, title=None):
     return figure
 
 
-def plot_benchmark(names, accuracies, *, seed_figures=None, ax=None, title=None):
-    """Horizontal bars of accuracy per experiment, with the seed's figure marked on each bar.
+def plot_benchmark(names, accuracies, *, baseline_figures=None, ax=None, title=None):
+    """Horizontal bars of accuracy per experiment, with the baseline report's figure marked on each bar.
 
     Parameters
     ----------
     names : list of str
         Experiments, top to bottom.
     accuracies : list of float in [0, 1]
-    seed_figures : list of (None, float or (low, high)), default=None
+    baseline_figures : list of (None, float or (low, high)), default=None
         The figure to beat per experiment: a float is drawn as a tick, a
         range as a band; ``None`` marks nothing.
     ax : matplotlib Axes, default=None
@@ -106,29 +106,36 @@ def plot_benchmark(names, accuracies, *, seed_figures=None, ax=None, title=None)
 
     if len(names) != len(accuracies):
         raise ValueError(f"plot_benchmark: {len(names)} names but {len(accuracies)} accuracies")
-    seed_figures = [None] * len(names) if seed_figures is None else list(seed_figures)
-    if len(seed_figures) != len(names):
-        raise ValueError(f"plot_benchmark: {len(names)} names but {len(seed_figures)} seed figures")
+    baseline_figures = [None] * len(names) if baseline_figures is None else list(baseline_figures)
+    if len(baseline_figures) != len(names):
+        raise ValueError(f"plot_benchmark: {len(names)} names but {len(baseline_figures)} baseline figures")
     figure, ax = _axes(ax, (7, 0.6 + 0.32 * len(names)))
     rows = np.arange(len(names))
     ax.barh(rows, accuracies, color="tab:blue", height=0.6)
-    for row, accuracy, seed in zip(rows, accuracies, seed_figures):
-        label_x = accuracy if seed is None else max(accuracy, np.max(seed))  # right of the bar and the seed mark
-        ax.text(label_x + 0.005, row, f"{100 * accuracy:.1f}%", va="center", fontsize=7)
-        if seed is None:
+    for row, accuracy, baseline in zip(rows, accuracies, baseline_figures):
+        # Our figure at the end of our bar (inside it when it is wide enough), the baseline's beside its mark.
+        inside = accuracy >= 0.1
+        ax.text(
+            accuracy + (-0.005 if inside else 0.005), row, f"{100 * accuracy:.1f}%", va="center", fontsize=7,
+            ha="right" if inside else "left", color="white" if inside else "black",
+        )
+        if baseline is None:
             continue
-        low, high = np.min(seed), np.max(seed)  # a float is a range of width zero
+        low, high = np.min(baseline), np.max(baseline)  # a float is a range of width zero
         if high > low:
             ax.fill_betweenx([row - 0.4, row + 0.4], low, high, color="tab:orange", alpha=0.5, linewidth=0)
+            text = f"{100 * low:.1f}-{100 * high:.1f}%"
         else:
             ax.plot([low, low], [row - 0.4, row + 0.4], color="tab:orange", linewidth=2.5)
+            text = f"{100 * low:.1f}%"
+        ax.text(max(high, accuracy) + 0.005, row, text, va="center", fontsize=7, color="tab:orange")
     ax.set_yticks(rows, names, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(0, min(1.0, max(accuracies, default=0) + 0.12))
+    ax.set_xlim(0, min(1.0, max([*accuracies, *(np.max(b) for b in baseline_figures if b is not None)], default=0) + 0.15))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     # Below the axes: inside, it hid the accuracy label of whichever bar was longest at its corner.
     ax.legend(
-        handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="seed")],
+        handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="baseline report")],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.06),
         ncol=2,

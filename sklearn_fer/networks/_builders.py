@@ -2,7 +2,7 @@
 
 They know nothing about scikit-learn; the estimators in :mod:`sklearn_fer.estimators`
 call them with their hyper-parameters. Every classifier ends in a softmax
-trained with categorical cross-entropy (the seed's grid CNNs used a ReLU
+trained with categorical cross-entropy (the baseline report's grid CNNs used a ReLU
 output and sat at chance level).
 
 Every builder takes ``dtype_policy``, a Keras dtype policy name: ``"auto"`` (the
@@ -112,7 +112,7 @@ def _batch_norm(name):
 
 
 def _dense_head(x, n_classes, units, dropout, *, name="emotion", prefix="head"):
-    """Dense(units, relu) -> dropout -> softmax output ``name``: the seed's classifier head."""
+    """Dense(units, relu) -> dropout -> softmax output ``name``: the baseline report's classifier head."""
     keras = _keras()
     x = keras.layers.Dense(units, activation="relu", name=f"{prefix}_dense")(x)
     if dropout:
@@ -135,7 +135,7 @@ def build_fnn(
     label_smoothing=0.0,
     dtype_policy="float32",
 ):
-    """Feed-forward net (the seed's Dense 2304 -> 1152 -> 7)."""
+    """Feed-forward net (the baseline report's Dense 2304 -> 1152 -> 7)."""
     with _dtype_policy(dtype_policy):
         keras = _keras()
         inputs, x = _stem(input_shape, mean, variance, augmentation)
@@ -150,7 +150,7 @@ def build_fnn(
 
 
 def conv_trunk(x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding="same", batch_norm=False, dropout=0.25, prefix="conv"):
-    """The seed's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout."""
+    """The baseline report's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout."""
     keras = _keras()
     for block, width in enumerate(filters):
         for i in range(convs_per_block):
@@ -186,7 +186,7 @@ def build_cnn(
     name="cnn",
     dtype_policy="float32",
 ):
-    """The seed's CNN: Conv 32-32 -> pool -> dropout -> Conv 64-64 -> pool -> dropout -> Dense 512 -> softmax."""
+    """The baseline report's CNN: Conv 32-32 -> pool -> dropout -> Conv 64-64 -> pool -> dropout -> Dense 512 -> softmax."""
     with _dtype_policy(dtype_policy):
         keras = _keras()
         inputs, x = _stem(input_shape, mean, variance, augmentation)

@@ -1,6 +1,6 @@
 """Image preprocessing transformers, fitted on training data only.
 
-The seed normalised with statistics of the whole data set (validation and test
+The baseline report normalised with statistics of the whole data set (validation and test
 included); here every statistic is learned in ``fit`` and merely applied in
 ``transform``, so a Pipeline inside cross-validation cannot leak.
 """
@@ -16,7 +16,7 @@ from .._images import ImageShapeMixin, ImageTransformerMixin, restore_layout
 
 
 class PixelScaler(OneToOneFeatureMixin, ImageTransformerMixin):
-    """Scale raw 0-255 pixels: ``x / 255`` (``"unit"``) or ``x / 255 - 0.5`` (``"centered"``, the seed's).
+    """Scale raw 0-255 pixels: ``x / 255`` (``"unit"``) or ``x / 255 - 0.5`` (``"centered"``, the baseline report's).
 
     Stateless; accepts flat ``(n, h*w)`` or image ``(n, h, w[, 1])`` input and
     returns the same layout.
@@ -29,6 +29,8 @@ class PixelScaler(OneToOneFeatureMixin, ImageTransformerMixin):
         The value of a white pixel.
     """
 
+    _search_space = {"mode": ("choice", ["unit", "centered"])}
+    _test_params = [{}, {"mode": "centered"}]
     _parameter_constraints = {
         "mode": [StrOptions({"unit", "centered"})],
         "max_value": [Interval(Real, 0, None, closed="neither")],
@@ -49,12 +51,17 @@ class PixelScaler(OneToOneFeatureMixin, ImageTransformerMixin):
         -------
         X_scaled : ndarray of the input's shape
         """
-        check_is_fitted(self)
+        self._validate_params()  # stateless: fit is optional (requires_fit=False)
         X_flat, layout = self._check_input(X, reset=False)
         scaled = X_flat / self.max_value
         if self.mode == "centered":
             scaled = scaled - 0.5
         return restore_layout(scaled, layout)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
 
 
 class ImageStandardizer(OneToOneFeatureMixin, ImageTransformerMixin):
@@ -78,6 +85,8 @@ class ImageStandardizer(OneToOneFeatureMixin, ImageTransformerMixin):
         Learned standard deviation (not set for ``mode="sample"``).
     """
 
+    _search_space = {"mode": ("choice", ["dataset", "pixel", "sample"])}
+    _test_params = [{"mode": "dataset"}, {"mode": "pixel"}, {"mode": "sample"}]
     _parameter_constraints = {
         "mode": [StrOptions({"dataset", "pixel", "sample"})],
         "epsilon": [Interval(Real, 0, None, closed="left")],
@@ -131,6 +140,8 @@ class ZCAWhitening(OneToOneFeatureMixin, ImageTransformerMixin):
         The symmetric whitening matrix ``U diag(1/sqrt(s + epsilon)) U^T``.
     """
 
+    _search_space = {"epsilon": ("loguniform", 1e-3, 1e-1)}
+    _test_params = [{}]
     _parameter_constraints = {"epsilon": [Interval(Real, 0, None, closed="neither")]}
 
     def __init__(self, epsilon=1e-2):
@@ -182,6 +193,7 @@ class ImageResizer(ClassNamePrefixFeaturesOutMixin, ImageShapeMixin, ImageTransf
         Shape of the input images seen in ``fit``.
     """
 
+    _test_params = [{"output_shape": (1, 2), "image_shape": (1, -1)}]
     _parameter_constraints = {
         "output_shape": [tuple, list],
         "image_shape": [tuple, list, None],
@@ -244,6 +256,7 @@ class SobelEdges(OneToOneFeatureMixin, ImageShapeMixin, ImageTransformerMixin):
     image_shape_ : tuple of int
     """
 
+    _test_params = [{"image_shape": (1, -1)}]
     _parameter_constraints = {"image_shape": [tuple, list, None]}
 
     def __init__(self, image_shape=None):
@@ -289,6 +302,7 @@ class ImageReshaper(ImageShapeMixin, ImageTransformerMixin):
     image_shape_ : tuple of int
     """
 
+    _test_params = [{"to": "flat", "image_shape": (1, -1)}]
     _parameter_constraints = {"to": [StrOptions({"image", "flat"})], "image_shape": [tuple, list, None]}
 
     def __init__(self, to="image", image_shape=None):

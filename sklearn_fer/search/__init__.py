@@ -1,46 +1,46 @@
-"""Searches: resumable grid and scikit-learn style hyperopt searches, hpsklearn components, the seed's presets.
+"""Searches: resumable grid and hyperopt searches on scikit-learn's ``BaseSearchCV``, hpsklearn
+components, and the baseline report's presets.
 
-Importing this module does not import TensorFlow; the network components import it
-when a point of their space is drawn.
+Importing this module does not import TensorFlow. There is one hpsklearn component per
+estimator or transformer class with a search space (``cnn_classifier``, ``hog_transformer``,
+... see :func:`sklearn_fer.all_estimators`); making a network's component imports TensorFlow.
 """
 
-from ._components import (
-    DEFAULT_DISTRIBUTIONS,
-    cnn_classifier,
-    fnn_classifier,
-    hog_transformer,
-    image_standardizer,
-    lbp_transformer,
-    modern_cnn_classifier,
-    multitask_cnn_classifier,
-    pixel_scaler,
-    spawned_trials,
-    transfer_cnn_classifier,
-    zca_whitening,
-)
+from ._components import estimator_node, make_component, spawned_trials
 from ._grid_search import ResumableGridSearchCV
 from ._hyperopt_search import HyperoptSearchCV
-from ._presets import SEED_CNN_GRID, SEED_MAX_EVALS, seed_component, seed_grid_search, seed_hyperopt_search, seed_space
+from ._presets import (
+    BASELINE_CNN_GRID,
+    BASELINE_MAX_EVALS,
+    baseline_component,
+    baseline_grid_search,
+    baseline_hyperopt_search,
+    baseline_space,
+)
 
 __all__ = [
-    "DEFAULT_DISTRIBUTIONS",
+    "BASELINE_CNN_GRID",
+    "BASELINE_MAX_EVALS",
     "HyperoptSearchCV",
     "ResumableGridSearchCV",
-    "SEED_CNN_GRID",
-    "SEED_MAX_EVALS",
-    "cnn_classifier",
-    "fnn_classifier",
-    "hog_transformer",
-    "image_standardizer",
-    "lbp_transformer",
-    "modern_cnn_classifier",
-    "multitask_cnn_classifier",
-    "pixel_scaler",
-    "seed_component",
-    "seed_grid_search",
-    "seed_hyperopt_search",
-    "seed_space",
+    "baseline_component",
+    "baseline_grid_search",
+    "baseline_hyperopt_search",
+    "baseline_space",
+    "estimator_node",
+    "make_component",
     "spawned_trials",
-    "transfer_cnn_classifier",
-    "zca_whitening",
 ]
+
+
+def __getattr__(name):
+    if name == "DEFAULT_DISTRIBUTIONS":
+        from ._components import default_distributions
+
+        return default_distributions()
+    from ._components import find_component
+
+    component = find_component(name)
+    if component is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return component

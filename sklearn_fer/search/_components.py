@@ -3,9 +3,12 @@
 Each component is a function ``component(name, **fixed)`` returning a hyperopt
 ``pyll`` node that evaluates to an unfitted estimator, exactly like
 ``hpsklearn.components`` (``svc(name)``, ``mlp_classifier(name)``, ...): every
-searchable parameter gets a default distribution labelled ``"<name>.<param>"``,
-and a keyword argument fixes a parameter (or replaces its distribution by your
-own hyperopt expression). Use them with ``hpsklearn.HyperoptEstimator``::
+parameter of the class's ``_search_space`` gets its distribution, labelled
+``"<name>.<param>"``, and a keyword argument fixes a parameter (or replaces its
+distribution by your own hyperopt expression). There is one component per
+discovered class with a search space, named after it (``CNNClassifier`` ->
+``cnn_classifier``); making a network's component imports TensorFlow. Use them
+with ``hpsklearn.HyperoptEstimator``::
 
     from hpsklearn import HyperoptEstimator
     from sklearn_fer.search import cnn_classifier, image_standardizer, spawned_trials
@@ -24,115 +27,53 @@ import numpy as np
 from hyperopt import hp
 from hyperopt.pyll import scope
 
-_ESTIMATOR_MODULES = {
-    "FNNClassifier": "sklearn_fer.estimators",
-    "CNNClassifier": "sklearn_fer.estimators",
-    "TransferCNNClassifier": "sklearn_fer.estimators",
-    "MultiTaskCNNClassifier": "sklearn_fer.estimators",
-    "ModernCNNClassifier": "sklearn_fer.estimators",
-    "HOGTransformer": "sklearn_fer.features",
-    "LBPTransformer": "sklearn_fer.features",
-    "PixelScaler": "sklearn_fer.preprocessing",
-    "ImageStandardizer": "sklearn_fer.preprocessing",
-    "ZCAWhitening": "sklearn_fer.preprocessing",
+_DISTRIBUTIONS = {
+    "choice": lambda label, options: hp.choice(label, options),
+    "uniform": lambda label, low, high: hp.uniform(label, low, high),
+    "loguniform": lambda label, low, high: hp.loguniform(label, np.log(low), np.log(high)),
 }
-
-
-def _estimator_class(class_name):
-    import importlib
-
-    return getattr(importlib.import_module(_ESTIMATOR_MODULES[class_name]), class_name)
 
 
 @scope.define
-def sklearn_fer_estimator(class_name, **params):
-    """Build ``class_name(**params)``; pyll calls this when a point of the space is drawn."""
-    return _estimator_class(class_name)(**params)
+def sklearn_fer_estimator(estimator_class, **params):
+    """Build ``estimator_class(**params)``; pyll calls this when a point of the space is drawn."""
+    return estimator_class(**params)
 
 
-def _log_uniform(label, low, high):
-    return hp.loguniform(label, np.log(low), np.log(high))
+def distribution(label, spec):
+    """The hyperopt expression of a ``_search_space`` entry: ``("choice", options)``,
+    ``("uniform", low, high)`` or ``("loguniform", low, high)``."""
+    kind, *arguments = spec
+    if kind not in _DISTRIBUTIONS:
+        raise ValueError(f"search space entry {label!r}: unknown distribution {kind!r}, expected one of {sorted(_DISTRIBUTIONS)}")
+    return _DISTRIBUTIONS[kind](label, *arguments)
 
 
-# Default distributions: factories of a label, so one dict serves every component name.
-_NETWORK_TRAINING = {
-    "optimizer": lambda label: hp.choice(label, ["adam", "sgd", "rmsprop"]),
-    "learning_rate": lambda label: _log_uniform(label, 1e-4, 1e-2),
-    "batch_size": lambda label: hp.choice(label, [32, 64, 128]),
-}
-_CONV_TRUNK = {
-    "kernel_size": lambda label: hp.choice(label, [1, 2, 3, 5]),
-    "dropout": lambda label: hp.uniform(label, 0.1, 0.5),
-    "batch_norm": lambda label: hp.choice(label, [False, True]),
-    "dense_units": lambda label: hp.choice(label, [256, 512, 1024]),
-}
-DEFAULT_DISTRIBUTIONS = {
-    "FNNClassifier": {
-        "hidden_layer_sizes": lambda label: hp.choice(label, [(512,), (1152,), (2048,), (1024, 512), (2304, 1152)]),
-        "activation": lambda label: hp.choice(label, ["relu", "elu", "tanh", "sigmoid"]),
-        "dropout": lambda label: hp.uniform(label, 0.0, 0.6),
-        **_NETWORK_TRAINING,
-    },
-    "CNNClassifier": {**_CONV_TRUNK, **_NETWORK_TRAINING},
-    "TransferCNNClassifier": {
-        "freeze": lambda label: hp.choice(label, ["all", "none", 2, 4]),
-        "fine_tune_learning_rate": lambda label: _log_uniform(label, 1e-5, 1e-3),
-        "dropout": lambda label: hp.uniform(label, 0.1, 0.5),
-        **_NETWORK_TRAINING,
-    },
-    "MultiTaskCNNClassifier": {
-        "aux_loss_weight": lambda label: hp.uniform(label, 0.05, 1.0),
-        **_CONV_TRUNK,
-        **_NETWORK_TRAINING,
-    },
-    "ModernCNNClassifier": {
-        "dropout": lambda label: hp.uniform(label, 0.2, 0.6),
-        "label_smoothing": lambda label: hp.uniform(label, 0.0, 0.2),
-        "learning_rate": lambda label: _log_uniform(label, 3e-4, 3e-3),
-        "lr_schedule": lambda label: hp.choice(label, ["cosine", "plateau"]),
-    },
-    "HOGTransformer": {
-        "orientations": lambda label: hp.choice(label, [6, 8, 9, 12]),
-        "pixels_per_cell": lambda label: hp.choice(label, [(6, 6), (8, 8), (12, 12)]),
-        "cells_per_block": lambda label: hp.choice(label, [(1, 1), (2, 2), (3, 3)]),
-        "transform_sqrt": lambda label: hp.choice(label, [False, True]),
-    },
-    "LBPTransformer": {
-        "radius": lambda label: hp.choice(label, [1, 2, 3]),
-        "grid": lambda label: hp.choice(label, [(4, 4), (6, 6), (8, 8)]),
-    },
-    "PixelScaler": {"mode": lambda label: hp.choice(label, ["unit", "centered"])},
-    "ImageStandardizer": {"mode": lambda label: hp.choice(label, ["dataset", "pixel", "sample"])},
-    "ZCAWhitening": {"epsilon": lambda label: _log_uniform(label, 1e-3, 1e-1)},
-}
-
-
-def _parameter_names(class_name):
-    return [p for p in inspect.signature(_estimator_class(class_name).__init__).parameters if p != "self"]
-
-
-def estimator_node(class_name, params):
-    """A pyll node drawing ``class_name(**params)``, where values may be hyperopt expressions.
+def estimator_node(estimator_class, params):
+    """A pyll node drawing ``estimator_class(**params)``, where values may be hyperopt expressions.
 
     Raises
     ------
     ValueError
         When ``params`` names a parameter the estimator does not have.
     """
-    known = _parameter_names(class_name)
+    known = [p for p in inspect.signature(estimator_class.__init__).parameters if p != "self"]
     unknown = sorted(set(params) - set(known))
     if unknown:
-        raise ValueError(f"{class_name} has no parameter(s) {unknown}; its parameters are {known}")
-    return scope.sklearn_fer_estimator(class_name, **params)
+        raise ValueError(f"{estimator_class.__name__} has no parameter(s) {unknown}; its parameters are {known}")
+    return scope.sklearn_fer_estimator(estimator_class, **params)
 
 
-def _component(class_name, function_name):
+def make_component(estimator_class):
+    """The hpsklearn component of ``estimator_class``, from its ``_search_space``."""
+    class_name = estimator_class.__name__
+
     def component(name, **fixed):
-        defaults = {param: make(f"{name}.{param}") for param, make in DEFAULT_DISTRIBUTIONS[class_name].items()}
-        return estimator_node(class_name, {**defaults, **fixed})
+        defaults = {param: distribution(f"{name}.{param}", spec) for param, spec in estimator_class._search_space.items()}
+        return estimator_node(estimator_class, {**defaults, **fixed})
 
-    component.__name__ = component.__qualname__ = function_name
-    searched = ", ".join(DEFAULT_DISTRIBUTIONS[class_name])
+    component.__name__ = component.__qualname__ = component_name(class_name)
+    searched = ", ".join(estimator_class._search_space)
     component.__doc__ = f"""Search space of a :class:`{class_name}` (hpsklearn component).
 
     Parameters
@@ -151,16 +92,33 @@ def _component(class_name, function_name):
     return component
 
 
-fnn_classifier = _component("FNNClassifier", "fnn_classifier")
-cnn_classifier = _component("CNNClassifier", "cnn_classifier")
-transfer_cnn_classifier = _component("TransferCNNClassifier", "transfer_cnn_classifier")
-multitask_cnn_classifier = _component("MultiTaskCNNClassifier", "multitask_cnn_classifier")
-modern_cnn_classifier = _component("ModernCNNClassifier", "modern_cnn_classifier")
-hog_transformer = _component("HOGTransformer", "hog_transformer")
-lbp_transformer = _component("LBPTransformer", "lbp_transformer")
-pixel_scaler = _component("PixelScaler", "pixel_scaler")
-image_standardizer = _component("ImageStandardizer", "image_standardizer")
-zca_whitening = _component("ZCAWhitening", "zca_whitening")
+def component_name(class_name):
+    """``CNNClassifier`` -> ``cnn_classifier``, ``MultiTaskCNNClassifier`` -> ``multitask_cnn_classifier``."""
+    import re
+
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z]+", class_name.replace("MultiTask", "Multitask"))
+    return "_".join(word.lower() for word in words)
+
+
+def find_component(name):
+    """The component called ``name``, or None when no discovered class with a search space has that name."""
+    from .._discovery import find_estimator
+
+    found = find_estimator(lambda class_name: component_name(class_name) == name)
+    if found is None or not getattr(found, "_search_space", None):
+        return None
+    return make_component(found)
+
+
+def default_distributions():
+    """``{class name: {parameter: factory of a label}}`` for every class with a search space."""
+    from .._discovery import all_estimators
+
+    return {
+        name: {param: (lambda label, spec=spec: distribution(label, spec)) for param, spec in cls._search_space.items()}
+        for name, cls in all_estimators()
+        if getattr(cls, "_search_space", None)
+    }
 
 
 @contextlib.contextmanager

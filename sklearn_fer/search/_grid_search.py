@@ -5,6 +5,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
 from ._checkpoint import CheckpointedSearchMixin, check_fingerprint, read_checkpoint, search_fingerprint, write_atomically
@@ -68,6 +69,9 @@ class ResumableGridSearchCV(CheckpointedSearchMixin, GridSearchCV):
     ...                                checkpoint="grid.pkl")  # doctest: +SKIP
     >>> search.fit(faces.data, faces.target)  # interrupted? run it again: it resumes  # doctest: +SKIP
     """
+
+    # Without a checkpoint: with one, a second fit on other data is refused by design (tests/test_search.py).
+    _test_params = [dict(estimator=LogisticRegression(max_iter=200), param_grid={"C": [0.1, 1.0]}, cv=2)]
 
     _parameter_constraints: dict = {
         **GridSearchCV._parameter_constraints,

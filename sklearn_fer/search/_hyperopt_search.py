@@ -5,7 +5,9 @@ from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+from hyperopt import hp
 from sklearn.base import is_classifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -116,6 +118,10 @@ class HyperoptSearchCV(CheckpointedSearchMixin, BaseSearchCV):
     >>> search.best_params_  # doctest: +SKIP
     {'dropout': 0.21..., 'kernel_size': 5}
     """
+
+    _test_params = [
+        dict(estimator=LogisticRegression(max_iter=200), space={"C": hp.loguniform("C", -2, 1)}, max_evals=2, cv=2, random_state=0, verbose=0)
+    ]
 
     _parameter_constraints: dict = {
         **BaseSearchCV._parameter_constraints,

@@ -1,12 +1,12 @@
-"""The seed report's searches as presets: its hyperopt spaces and its CNN grid."""
+"""The baseline report's searches as presets: its hyperopt spaces and its CNN grid."""
 
 from hyperopt import hp
 
-SEED_MAX_EVALS = 25
-SEED_CNN_GRID = {"dropout": [0.1, 0.2, 0.3, 0.4, 0.5], "kernel_size": [2, 3]}
+BASELINE_MAX_EVALS = 25
+BASELINE_CNN_GRID = {"dropout": [0.1, 0.2, 0.3, 0.4, 0.5], "kernel_size": [2, 3]}
 
-# The seed's spaces, as (parameter, factory of a labelled distribution).
-_SEED_DISTRIBUTIONS = {
+# The baseline report's spaces, as (parameter, factory of a labelled distribution).
+_BASELINE_DISTRIBUTIONS = {
     "fnn": {
         "activation": lambda label: hp.choice(label, ["relu", "sigmoid", "tanh"]),
         "dropout": lambda label: hp.uniform(label, 0.1, 0.5),
@@ -21,16 +21,16 @@ _SEED_DISTRIBUTIONS = {
 
 
 def _check_network(network):
-    if network not in _SEED_DISTRIBUTIONS:
-        raise ValueError(f"no seed space for {network!r}; the seed searched {sorted(_SEED_DISTRIBUTIONS)}")
+    if network not in _BASELINE_DISTRIBUTIONS:
+        raise ValueError(f"no baseline space for {network!r}; the baseline report searched {sorted(_BASELINE_DISTRIBUTIONS)}")
 
 
 def _prefixed(step, param):
     return f"{step}__{param}" if step else param
 
 
-def seed_space(network, *, step=None):
-    """The seed's hyperopt space for :class:`HyperoptSearchCV`.
+def baseline_space(network, *, step=None):
+    """The baseline report's hyperopt space for :class:`HyperoptSearchCV`.
 
     FNN: activation relu / sigmoid / tanh, dropout ~ U(0.1, 0.5), optimizer Adam / SGD.
     CNN: kernel size 1 / 3 / 5, dropout ~ U(0.1, 0.35), optimizer Adam / SGD.
@@ -46,11 +46,11 @@ def seed_space(network, *, step=None):
     space : dict of str -> hyperopt expression
     """
     _check_network(network)
-    return {_prefixed(step, p): make(_prefixed(step, p)) for p, make in _SEED_DISTRIBUTIONS[network].items()}
+    return {_prefixed(step, p): make(_prefixed(step, p)) for p, make in _BASELINE_DISTRIBUTIONS[network].items()}
 
 
-def seed_component(network, name, **fixed):
-    """The seed's space as an hpsklearn component (for ``HyperoptEstimator(classifier=...)``).
+def baseline_component(network, name, **fixed):
+    """The baseline report's space as an hpsklearn component (for ``HyperoptEstimator(classifier=...)``).
 
     Parameters
     ----------
@@ -59,23 +59,27 @@ def seed_component(network, name, **fixed):
         Label prefix, as for every hpsklearn component.
     **fixed
         Estimator parameters to fix, e.g. ``epochs=10``; the others keep the
-        estimator's defaults (only the seed's three parameters are searched).
+        estimator's defaults (only the baseline report's three parameters are searched).
     """
     from ._components import estimator_node
 
     _check_network(network)
-    seed = {p: make(f"{name}.{p}") for p, make in _SEED_DISTRIBUTIONS[network].items()}
-    return estimator_node({"fnn": "FNNClassifier", "cnn": "CNNClassifier"}[network], {**seed, **fixed})
+    baseline = {p: make(f"{name}.{p}") for p, make in _BASELINE_DISTRIBUTIONS[network].items()}
+    return estimator_node(_network_class(network), {**baseline, **fixed})
+
+
+def _network_class(network):
+    from .. import estimators
+
+    return {"fnn": estimators.FNNClassifier, "cnn": estimators.CNNClassifier}[network]
 
 
 def _default_network(network):
-    from .. import estimators
-
-    return {"fnn": estimators.FNNClassifier, "cnn": estimators.CNNClassifier}[network]()
+    return _network_class(network)()
 
 
-def seed_hyperopt_search(network, estimator=None, *, step=None, max_evals=SEED_MAX_EVALS, **search_params):
-    """The seed's hyperopt experiment: its space, 25 TPE evaluations, the shared metrics.
+def baseline_hyperopt_search(network, estimator=None, *, step=None, max_evals=BASELINE_MAX_EVALS, **search_params):
+    """The baseline report's hyperopt experiment: its space, 25 TPE evaluations, the shared metrics.
 
     Parameters
     ----------
@@ -94,20 +98,20 @@ def seed_hyperopt_search(network, estimator=None, *, step=None, max_evals=SEED_M
 
     _check_network(network)
     estimator = _default_network(network) if estimator is None else estimator
-    return HyperoptSearchCV(estimator, seed_space(network, step=step), max_evals=max_evals, algo="tpe", **search_params)
+    return HyperoptSearchCV(estimator, baseline_space(network, step=step), max_evals=max_evals, algo="tpe", **search_params)
 
 
-def seed_grid_search(
+def baseline_grid_search(
     estimator=None, *, step=None, param_grid=None, cv=None, n_jobs=None, refit="accuracy", verbose=0, checkpoint=None, refit_params=None
 ):
-    """The seed's CNN grid, dropout [0.1 .. 0.5] x kernel size [2, 3], with the shared metrics.
+    """The baseline report's CNN grid, dropout [0.1 .. 0.5] x kernel size [2, 3], with the shared metrics.
 
     Parameters
     ----------
     estimator : estimator, default=None
         A CNN (or Pipeline with ``step`` naming the CNN); ``None`` uses :class:`CNNClassifier`.
     param_grid : dict, default=None
-        Another grid over the same network (``None``: the seed's :data:`SEED_CNN_GRID`).
+        Another grid over the same network (``None``: the baseline report's :data:`BASELINE_CNN_GRID`).
     cv : int, splitter or None
         ``official_split(usage)`` for the official protocol, an int for stratified k-fold.
     refit : str, default="accuracy"
@@ -127,7 +131,7 @@ def seed_grid_search(
     from ._grid_search import ResumableGridSearchCV
 
     estimator = _default_network("cnn") if estimator is None else estimator
-    grid = {_prefixed(step, p): values for p, values in (param_grid or SEED_CNN_GRID).items()}
+    grid = {_prefixed(step, p): values for p, values in (param_grid or BASELINE_CNN_GRID).items()}
     return ResumableGridSearchCV(
         estimator, grid, scoring=fer_scorers(), refit=refit, cv=cv, n_jobs=n_jobs, verbose=verbose, checkpoint=checkpoint,
         refit_params=refit_params,
