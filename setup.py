@@ -21,6 +21,7 @@ INSTALL_REQUIRES = [
     "matplotlib>=3.7",
     "tqdm>=4.60",
     "pillow>=10",
+    "simplejpeg>=1.6",  # libjpeg-turbo decoding of FER2013's JPEGs, without PIL's per-image overhead
     "joblib>=1.3",
     "dask[distributed]>=2024.1",
     # Photos and video: OpenCV 4 (the 5.x wheels ship no Haar cascades and no CascadeClassifier), MTCNN

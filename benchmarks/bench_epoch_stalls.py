@@ -7,7 +7,7 @@ and prints, per epoch, how long the first batch took to arrive and how long the 
 
 --mode sleep (default) stretches every epoch to --epoch-seconds by sleeping after each batch of a
 tiny network, so the machine stays nearly idle and any wait is the pipeline's own. --mode cnn trains
-the seed CNN (build_cnn's defaults) at full speed instead.
+the baseline CNN (build_cnn's defaults) at full speed instead.
 
     python benchmarks/bench_epoch_stalls.py --data ../shared/data/fer2013 --epochs 8 --epoch-seconds 25
     python benchmarks/bench_epoch_stalls.py --data ../shared/data/fer2013 --mode cnn --epochs 4

@@ -1,53 +1,72 @@
-"""FER2013 load time, cold (parsing every file) and cached (.npz keyed on the sources).
+"""FER2013 image folders: load_fer2013 cold against a bare PIL loop, cached against np.load, side by side.
 
-    python benchmarks/bench_loading.py --data ../shared/data/fer2013
+Each round times, in alternating order: a bare loop of ``PIL.Image.open(f).convert("L")`` over every
+file, a cold ``load_fer2013`` (fresh cache folder), a cached ``load_fer2013`` (the same cache again),
+and ``np.load`` of the cached images array alone. Ratios per round, then medians.
+
+    python benchmarks/bench_loading.py --data ../shared/data/fer2013 --rounds 3
 """
 
 import tempfile
+import time
 from pathlib import Path
+from statistics import median
 
 import numpy as np
 
-from _common import Timer, machine, parser
+from _common import machine, parser
 from sklearn_fer.datasets import load_fer2013
 
 
-def main():
-    args = parser(__doc__).parse_args()
-    print(f"machine: {machine()}")
+def _seconds(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def bare_pil_loop(files):
+    from PIL import Image
+
+    return np.stack([np.asarray(Image.open(file).convert("L")) for file in files])
+
+
+def one_round(data, files, order):
+    times = {}
     with tempfile.TemporaryDirectory() as cache:
-        with Timer() as cold:
-            fer = load_fer2013(args.data, data_home=cache, progress=False)
-        with Timer() as cached:
-            again = load_fer2013(args.data, data_home=cache, progress=False)
-    assert np.array_equal(fer.images, again.images)
-    for usage in ("Training", "PublicTest", "PrivateTest"):
-        print(f"{usage:12s} {int(np.sum(fer.usage == usage)):6d} images")
-    print(f"image folders, cold load   : {cold.seconds:6.2f} s ({len(fer.target)} images)")
-    print(f"image folders, cached load : {cached.seconds:6.2f} s")
-    csv_load_times(fer)
+        for step in order:
+            if step == "bare PIL loop":
+                times[step], bare = _seconds(lambda: bare_pil_loop(files))
+            elif step == "load_fer2013 cold":
+                times[step], fer = _seconds(lambda: load_fer2013(data, data_home=cache, progress=False))
+        times["load_fer2013 cached"], again = _seconds(lambda: load_fer2013(data, data_home=cache, progress=False))
+        cached_images = next(Path(cache).glob("fer2013-*/images.npy"))
+        times["np.load of the cached images"], images = _seconds(lambda: np.load(cached_images))
+    assert np.array_equal(fer.images, again.images) and np.array_equal(images, fer.images)
+    by_name = dict(zip(fer.filenames, fer.images))
+    assert all(np.array_equal(by_name[str(file)], image) for file, image in zip(files[::97], bare[::97])), "same pixels as PIL"
+    return times
 
 
-def csv_load_times(fer):
-    """The classic fer2013.csv has 35,887 rows; write one of that size from the images and time its parsing."""
-    n_private = 35887 - len(fer.target)
-    images = np.concatenate([fer.images, fer.images[fer.usage == "PublicTest"][:n_private]])
-    targets = np.concatenate([fer.target, fer.target[fer.usage == "PublicTest"][:n_private]])
-    usages = np.concatenate([fer.usage, np.full(n_private, "PrivateTest")])
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "fer2013.csv"
-        with open(path, "w") as stream:
-            stream.write("emotion,pixels,Usage\n")
-            for label, image, usage in zip(targets, images, usages):
-                stream.write(f"{label},{' '.join(map(str, image.ravel()))},{usage}\n")
-        with Timer() as cold:
-            parsed = load_fer2013(path, data_home=folder, progress=False)
-        with Timer() as cached:
-            load_fer2013(path, data_home=folder, progress=False)
-        assert np.array_equal(parsed.images, images)
-        size = path.stat().st_size / 1e6
-    print(f"fer2013.csv ({len(targets)} rows, {size:.0f} MB), cold parse : {cold.seconds:6.2f} s")
-    print(f"fer2013.csv, cached load : {cached.seconds:6.2f} s")
+def main():
+    p = parser(__doc__)
+    p.add_argument("--rounds", type=int, default=3)
+    args = p.parse_args()
+    files = sorted(Path(args.data).rglob("*.jpg"))
+    print(f"machine: {machine()}; {len(files)} image files")
+    rounds = []
+    for index in range(args.rounds):
+        order = ["bare PIL loop", "load_fer2013 cold"][:: 1 if index % 2 == 0 else -1]
+        times = one_round(args.data, files, order)
+        rounds.append(times)
+        print(f"round {index + 1}: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in times.items()), flush=True)
+    medians = {name: median(r[name] for r in rounds) for name in rounds[0]}
+    cold_speedup = median(r["bare PIL loop"] / r["load_fer2013 cold"] for r in rounds)
+    cached_ratio = median(r["load_fer2013 cached"] / r["np.load of the cached images"] for r in rounds)
+    print("| step | median s |\n|---|---|")
+    for name, seconds in medians.items():
+        print(f"| {name} | {seconds:.3f} |")
+    print(f"cold: {cold_speedup:.2f}x as fast as the bare PIL loop (goal >= 2)")
+    print(f"cached: {cached_ratio:.2f}x the time of np.load of the images (goal <= 1.5)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Seed CNN: single-image predict_proba latency through the sklearn API vs keras model.predict,
+"""Baseline CNN: single-image predict_proba latency through the sklearn API vs keras model.predict,
 and wrapped fit throughput vs a raw keras.Model.fit of the same network.
 
     python bench_speed.py --data ../../shared/data/fer2013
@@ -56,7 +56,7 @@ def main():
     fer = load_fer2013(args.data, usage="Training", progress=False)
     order = np.random.default_rng(0).permutation(len(fer.target))[: args.n_fit]
     X, y = fer.data[order], fer.target[order]
-    print(f"machine: {machine()}; seed CNN (32-32, 64-64, dense 512), {len(y)} Training images, batch 64")
+    print(f"machine: {machine()}; baseline CNN (32-32, 64-64, dense 512), {len(y)} Training images, batch 64")
 
     images = X.reshape(-1, 48, 48, 1).astype(np.float32)
     one_hot = np.eye(7, dtype=np.float32)[y]

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from _common import machine, parser
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.estimators import load_model
-from sklearn_fer.experiments import _fitted_network
+from sklearn_fer.experiments import fitted_network
 
 
 def _load(path):
@@ -28,23 +28,21 @@ def main():
     p.add_argument("--model", required=True, help=".keras file or .joblib pipeline written by bench_networks.py")
     p.add_argument(
         "--split", choices=("stratified", "random"), default="stratified",
-        help="how the network's early-stopping split was drawn: 'random' for networks trained before the "
-        "fix of session 5 (the split was meant to be stratified but was not)",
+        help="how the network's early-stopping split was drawn: 'stratified' (what the networks do) or 'random' "
+        "(for networks saved with an unstratified split)",
     )
     p.add_argument(
         "--restored-by", choices=("loss", "accuracy"), default="loss",
-        help="the network's early-stopping monitor, to find its restored epoch in the history (bench_networks.py "
-        "recipes and every network trained before session 5: loss)",
+        help="the network's early-stopping monitor, to find its restored epoch in the history (the "
+        "bench_networks.py recipes that early-stop: loss)",
     )
     p.add_argument("--shifts", default="", help="comma-separated tta_shift values (pixels) to score with tta_flip=True")
     args = p.parse_args()
     model = _load(args.model)
-    network = _fitted_network(model)
-    vars(network).setdefault("tta_flip", False)  # pickled before the parameter existed (session 5)
-    vars(network).setdefault("tta_shift", 0)  # (session 7)
+    network = fitted_network(model)
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
-    # The same call as the estimator's early-stopping split: it depends only on the labels and the seed.
+    # The same call as the estimator's early-stopping split: it depends only on the labels and the random seed.
     _, validation = train_test_split(
         np.arange(len(train.target)),
         test_size=network.validation_fraction,

@@ -42,10 +42,10 @@ def cmd_data(args):
 
 
 def _aux_data(args, name):
-    from .experiments import AUX_EXPERIMENTS
+    from .experiments import EXPERIMENTS
 
-    if name not in AUX_EXPERIMENTS:
-        return None
+    if name not in EXPERIMENTS or not EXPERIMENTS[name].auxiliary:
+        return None  # an unknown name is reported by run_experiment
     if getattr(args, "mnist", None):
         from .datasets import load_mnist
 
@@ -82,25 +82,27 @@ def _announce_precision(args):
 
 
 def cmd_run(args):
-    from .experiments import markdown_row
+    from .experiments import MARKDOWN_HEADER, markdown_row
 
     _announce_precision(args)
     results = _run_experiment(args, args.experiment)
+    print(MARKDOWN_HEADER)
     print(markdown_row(results))
     print(f"outputs: {Path(args.out) / args.experiment}")
 
 
 def cmd_benchmark(args):
-    from .experiments import DESCRIPTIONS, finished_results, markdown_row, write_report
+    from .experiments import EXPERIMENTS, MARKDOWN_HEADER, Settings, finished_results, markdown_row, write_report, write_table
 
-    names = args.experiments.split(",") if args.experiments else list(DESCRIPTIONS)
+    names = args.experiments.split(",") if args.experiments else list(EXPERIMENTS)
     for name in names:
-        if name not in DESCRIPTIONS:
-            raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(DESCRIPTIONS)}")
+        if name not in EXPERIMENTS:
+            raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(EXPERIMENTS)}")
     _announce_precision(args)
+    print(MARKDOWN_HEADER, flush=True)
     results = []
     for name in names:
-        print(f"[{len(results) + 1}/{len(names)}] {name}: {DESCRIPTIONS[name]}", flush=True)
+        print(f"[{len(results) + 1}/{len(names)}] {name}: {EXPERIMENTS[name].describe(Settings(quick=args.quick))}", flush=True)
         finished = finished_results(name, out=args.out, data=args.data, quick=args.quick) if args.resume else None
         if finished is not None:
             results.append(finished)
@@ -110,20 +112,21 @@ def cmd_benchmark(args):
         print(markdown_row(results[-1]), flush=True)
     source = args.data or "synthetic faces (embedded demo data; accuracies say nothing about real faces)"
     path = write_report(results, out=args.out, source=source, quick=args.quick)
-    print(f"\nreport: {path} (chart: {path.with_suffix('.png')})")
+    table = write_table(results, Path(args.out) / "results.csv")
+    print(f"\nreport: {path} (chart: {path.with_suffix('.png')}; table: {table})")
 
 
 def cmd_report(args):
-    from .experiments import read_rows, write_report
+    from .experiments import read_results, write_report
 
     results, seen = [], {}
-    for path in args.rows:
-        for row in read_rows(path):
+    for path in args.results:
+        for row in read_results(path):
             if row["experiment"] in seen:
                 raise ValueError(f"experiment {row['experiment']!r} is in both {seen[row['experiment']]} and {path}")
             seen[row["experiment"]] = path
             results.append(row)
-    source = args.source or f"the rows recorded in {', '.join(args.rows)}"
+    source = args.source or f"the results recorded in {', '.join(args.results)}"
     path = write_report(results, out=args.out, source=source)
     print(f"report of {len(results)} rows: {path} (chart: {path.with_suffix('.png')})")
 
@@ -260,11 +263,11 @@ def build_parser():
         sub.set_defaults(func=func)
 
     report = commands.add_parser(
-        "report", help="rebuild report.md and report.png from recorded table rows (e.g. when results.json files are gone)"
+        "report", help="render report.md and report.png from recorded results (results.json files, their folder, or a results.csv table)"
     )
-    report.add_argument("rows", nargs="+", help="Markdown files holding rows as benchmark/run print them (other lines are skipped)")
+    report.add_argument("results", nargs="+", help="results.json files, folders of <experiment>/results.json, or results.csv tables")
     report.add_argument("--out", default="sklearn-fer-output")
-    report.add_argument("--source", help="what the rows ran on, for the report's Data line (default: the rows files)")
+    report.add_argument("--source", help="what the experiments ran on, for the report's Data line (default: the results paths)")
     report.set_defaults(func=cmd_report)
 
     evaluate = commands.add_parser("evaluate", help="score a model on a FER2013 split (default: the shipped model)")

@@ -59,7 +59,8 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     results = json.loads((folder / "results.json").read_text())
     assert results["n_train"] == 210 and 0 <= results["accuracy"] <= 1 and "environment" in results
     assert (folder / "confusion_matrix.png").exists() and (folder / "model.joblib").exists()
-    assert (folder / "row.md").read_text().startswith("| hog_svm")
+    assert "| experiment | baseline report (PrivateTest) | ours: accuracy |" in result.stdout, "the row has its header"
+    assert "\n| hog_svm: HOG" in result.stdout
 
 
 # hog_svm and fnn_hyperopt run end to end in their own tests below.
@@ -123,7 +124,8 @@ def test_benchmark_writes_a_report_with_baseline_figures(tmp_path, capsys):
     fnn = json.loads((tmp_path / "fnn" / "results.json").read_text())
     baseline_row = next(line for line in report.splitlines() if line.startswith("| FNN (hyperopt-tuned) |"))
     assert f"| fnn {100 * fnn['accuracy']:.1f}% |" in baseline_row and "(fnn) |" in baseline_row
-    assert "![PublicTest accuracy per experiment, baseline figures marked](report.png)" in report
+    assert "![Accuracy per experiment on held-out synthetic faces (demo data); the baseline report's figures marked](report.png)" in report
+    assert (tmp_path / "results.csv").read_text().startswith("experiment,description,best_params,accuracy")
     assert (tmp_path / "report.png").stat().st_size > 1000
 
 
@@ -204,7 +206,6 @@ def test_a_hyperopt_experiment_run_again_resumes_its_trials(tmp_path):
     assert results["n_resumed_trials"] == 1 and set(results["best_params"]) == {"activation", "dropout", "optimizer"}
     table = (folder / "search_results.csv").read_text().splitlines()
     assert len(table) == 1 + 3
-    assert "(selected: activation=" in (folder / "row.md").read_text()
     assert (folder / "loss_curve.png").exists() and (folder / "model.keras").exists() and (folder / "confusion_matrix.png").exists()
 
 
@@ -224,49 +225,53 @@ def _table_rows(report):
     return [line for line in report.splitlines() if re.match(r"^\| \w+: ", line)]
 
 
-def test_report_rebuilds_the_benchmark_report_from_its_rows(tmp_path):
+def test_report_renders_the_benchmark_report_from_its_recorded_results(tmp_path):
     assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path / "ran")]) == 0
     ran = (tmp_path / "ran" / "report.md").read_text()
-    assert main(["report", str(tmp_path / "ran" / "report.md"), "--out", str(tmp_path / "rebuilt"), "--source", "the quick run"]) == 0
-    rebuilt = (tmp_path / "rebuilt" / "report.md").read_text()
-    assert len(_table_rows(ran)) == 2 and _table_rows(rebuilt) == _table_rows(ran)
-    assert "Data: the quick run." in rebuilt and "## Against the baseline report's rows" in rebuilt
-    assert (tmp_path / "rebuilt" / "report.png").stat().st_size > 1000
+    assert "reported on held-out synthetic faces (demo data)" in ran and "reported on PublicTest" not in ran
+    for recorded in (tmp_path / "ran", tmp_path / "ran" / "results.csv"):  # the results.json folder, or the table
+        assert main(["report", str(recorded), "--out", str(tmp_path / "rebuilt"), "--source", "the quick run"]) == 0
+        rebuilt = (tmp_path / "rebuilt" / "report.md").read_text()
+        assert len(_table_rows(ran)) == 2 and _table_rows(rebuilt) == _table_rows(ran)
+        assert "Data: the quick run." in rebuilt and "## Against the baseline report's rows" in rebuilt
+        assert (tmp_path / "rebuilt" / "report.png").stat().st_size > 1000
 
 
-def test_a_row_reads_back_with_its_selected_parameters_and_baseline_range():
-    from sklearn_fer.experiments import markdown_row, results_from_row
+def test_a_quick_search_is_described_with_the_budgets_it_trained():
+    from sklearn_fer.experiments import EXPERIMENTS, Settings
+
+    grid = EXPERIMENTS["cnn_grid"]
+    assert grid.describe(Settings()) == "Baseline CNN, grid dropout [0.1..0.5] x kernel [2, 3] (candidates 10 epochs, refit 30)"
+    assert grid.describe(Settings(quick=True)) == "Baseline CNN, grid dropout [0.1, 0.5] x kernel [3] (candidates 1 epochs, refit 2)"
+
+
+def test_a_table_reads_back_with_its_selected_parameters(tmp_path):
+    from sklearn_fer.experiments import markdown_row, read_results, write_table
 
     results = {
         "experiment": "cnn_grid",
         "description": "Baseline CNN, grid (candidates 10 epochs, refit 30)",
         "best_params": {"classifier__dropout": 0.4, "classifier__kernel_size": 3, "classifier__optimizer": "adam"},
-        "baseline_figure": (0.577, 0.603),
         "accuracy": 0.5754,
         "balanced_accuracy": 0.535,
         "f1_macro": 0.555,
         "fit_time": 3853.2,
         "wall_seconds": 3853.9,
     }
-    row = markdown_row(results)
-    read = results_from_row(row)
-    assert markdown_row(read) == row
-    assert read["description"] == "Baseline CNN, grid (candidates 10 epochs, refit 30)"
-    assert read["best_params"] == {"dropout": 0.4, "kernel_size": 3.0, "optimizer": "adam"}
-    assert read["baseline_figure"] == (0.577, 0.603) and read["accuracy"] == 0.575 and read["fit_time"] == 3853.0
+    (read,) = read_results(write_table([results], tmp_path / "results.csv"))
+    assert read == results and markdown_row(read) == markdown_row(results)
+    assert "| 58.5% | 57.5% |" in markdown_row(read), "the baseline figure comes from the experiment's record"
 
 
-def test_report_compares_recorded_rows_with_the_baseline(tmp_path):
-    rows = tmp_path / "RESULTS.md"
-    rows.write_text(
-        "Some prose, then the table.\n\n"
-        "| experiment | seed (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall |\n"
-        "|---|---|---|---|---|---|---|\n"
-        "| fnn: Feed-forward net 2304-1152-7 | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n"
-        "| cnn_tuned: Our recipe of the baseline CNN | 58.5% | 63.7% | 58.9% | 60.4% | 1574 s | 26.3 min |\n"
-        "| transfer: MNIST-pretrained CNN, new head, fine-tuned | 40.9% | 51.5% | 48.1% | 50.1% | 753 s | 12.6 min |\n"
+def test_report_compares_recorded_results_with_the_baseline(tmp_path):
+    table = tmp_path / "results.csv"
+    table.write_text(
+        "experiment,description,best_params,accuracy,balanced_accuracy,f1_macro,fit_time,wall_seconds\n"
+        "fnn,Feed-forward net 2304-1152-7,,0.409,0.383,0.403,197,198\n"
+        "cnn_tuned,Our recipe of the baseline CNN,,0.637,0.589,0.604,1574,1578\n"
+        "transfer,\"MNIST-pretrained CNN, new head, fine-tuned\",,0.515,0.481,0.501,753,756\n"
     )
-    assert main(["report", str(rows), "--out", str(tmp_path / "report")]) == 0
+    assert main(["report", str(table), "--out", str(tmp_path / "report")]) == 0
     report = (tmp_path / "report" / "report.md").read_text()
     comparison = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines() if line.startswith("| ") and " | " in line}
     assert comparison["FNN (hyperopt-tuned)"].endswith("| fnn 40.9% | 40.9% (fnn) | no (-4.6 points) |")
@@ -274,37 +279,38 @@ def test_report_compares_recorded_rows_with_the_baseline(tmp_path):
     augmentation = comparison["CNN + augmentation (standardisation, ZCA whitening, rotation)"]
     assert augmentation.endswith("| 63.7% (cnn_tuned) | yes (+3.4 points) |")
     assert comparison["MNIST transfer"].endswith("| 51.5% (transfer) | yes (+10.6 points) |")
-    assert f"Data: the rows recorded in {rows}." in report
+    assert f"Data: the results recorded in {table}." in report and "Accuracy on PublicTest" not in report
+
+
+HEADER = "experiment,description,best_params,accuracy,balanced_accuracy,f1_macro,fit_time,wall_seconds\n"
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    "name, content, message",
     [
-        ("| fnn: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n" * 2, "experiment 'fnn' appears twice (lines 1 and 2)"),
-        ("| fnn: FNN | 45.5% | 0.409 | 38.3% | 40.3% | 197 s | 3.3 min |\n", "line 1: expected a percentage such as '57.0%'"),
-        ("| fnn: FNN | 45.5% | 40-41% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "the accuracy column needs one percentage"),
-        ("| nope: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "line 1: unknown experiment 'nope'; known experiments: hog_svm"),
-        ("| fnn: FNN | 45.5% | 40.9% | 38.3% |\n", "line 1: not a benchmark table row"),
-        ("| fnn: FNN (selected: relu) | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n", "the form 'name=value, ...', got 'relu'"),
-        ("no table here\n", "no benchmark table rows"),
+        ("results.csv", HEADER + "fnn,FNN,,40.9%,0.38,0.40,197,198\n", "line 2, column accuracy: expected a number, got '40.9%'"),
+        ("results.csv", HEADER + "fnn,FNN,relu,0.409,0.38,0.40,197,198\n", "line 2, column best_params: expected a JSON object"),
+        ("results.csv", "experiment,accuracy\nfnn,0.4\n", "a results table needs the columns"),
+        ("results.json", "{not json", "not a results.json file"),
+        ("rows.md", "| fnn: FNN | 45.5% |\n", "expected a results.json file, a .csv table or a folder of results"),
     ],
 )
-def test_report_names_the_file_and_line_of_a_bad_row(tmp_path, capsys, content, message):
-    rows = tmp_path / "rows.md"
-    rows.write_text(content)
-    assert main(["report", str(rows), "--out", str(tmp_path / "report")]) == 2
+def test_report_names_the_file_line_and_column_of_bad_results(tmp_path, capsys, name, content, message):
+    recorded = tmp_path / name
+    recorded.write_text(content)
+    assert main(["report", str(recorded), "--out", str(tmp_path / "report")]) == 2
     error = capsys.readouterr().err
-    assert message in error and str(rows) in error
+    assert message in error and str(recorded) in error
     assert not (tmp_path / "report" / "report.md").exists()
 
 
 def test_report_refuses_a_missing_file_and_an_experiment_in_two_files(tmp_path, capsys):
-    assert main(["report", str(tmp_path / "missing.md")]) == 2
-    assert f"rows file '{tmp_path / 'missing.md'}' does not exist" in capsys.readouterr().err
-    for name in ("a.md", "b.md"):
-        (tmp_path / name).write_text("| fnn: FNN | 45.5% | 40.9% | 38.3% | 40.3% | 197 s | 3.3 min |\n")
-    assert main(["report", str(tmp_path / "a.md"), str(tmp_path / "b.md"), "--out", str(tmp_path / "report")]) == 2
-    assert f"experiment 'fnn' is in both {tmp_path / 'a.md'} and {tmp_path / 'b.md'}" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "missing.csv")]) == 2
+    assert f"results file '{tmp_path / 'missing.csv'}' does not exist" in capsys.readouterr().err
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(HEADER + "fnn,FNN,,0.409,0.383,0.403,197,198\n")
+    assert main(["report", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--out", str(tmp_path / "report")]) == 2
+    assert f"experiment 'fnn' is in both {tmp_path / 'a.csv'} and {tmp_path / 'b.csv'}" in capsys.readouterr().err
 
 
 def test_a_search_run_from_the_command_line_prints_no_pkg_resources_warning(tmp_path):

@@ -1,3 +1,7 @@
+import gc
+import os
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -93,10 +97,13 @@ def test_second_load_comes_from_the_cache(tmp_path, small, monkeypatch):
     monkeypatch.setitem(_fer2013._READERS, "folder", reader)
     second = load_fer2013(tmp_path / "data", progress=False)
     assert calls == [] and np.array_equal(first.images, second.images)
-    # A changed source invalidates the cache.
-    Image.fromarray(images[0]).save(next((tmp_path / "data" / "train").rglob("*.png")))
-    (tmp_path / "data" / "train" / "angry" / "Training_99999.png").write_bytes(b"")
+    # A file rewritten in place (same name, same folder listing) invalidates the cache, and so does a new file.
+    rewritten = next((tmp_path / "data" / "train").rglob("*.png"))
+    os.utime(rewritten, ns=(rewritten.stat().st_atime_ns, rewritten.stat().st_mtime_ns + 1_000_000))
     with pytest.raises(RuntimeError, match="the reader ran"):  # no stale cache hit
+        load_fer2013(tmp_path / "data", progress=False)
+    (tmp_path / "data" / "train" / "angry" / "Training_99999.png").write_bytes(b"")
+    with pytest.raises(RuntimeError, match="the reader ran"):
         load_fer2013(tmp_path / "data", progress=False)
 
 
@@ -152,8 +159,12 @@ def test_bad_csv_rows_name_file_row_and_expectation(tmp_path, row, message):
     good = "0," + " ".join(["5"] * 2304)
     path = tmp_path / "Train_Data.csv"
     path.write_text("emotion,pixels\n" + good + "\n" + row + "\n")
-    with pytest.raises(ValueError, match=f"Train_Data.csv: {message}"):
-        load_fer2013(path, progress=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(ValueError, match=f"Train_Data.csv: {message}"):
+            load_fer2013(path, progress=False)
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)], "the error must close the file it was reading"
     with pytest.warns(UserWarning, match="skipped 1 bad row"):
         fer = load_fer2013(path, on_bad_rows="skip", progress=False)
     assert len(fer.target) == 1 and fer.target[0] == 0
@@ -307,3 +318,27 @@ def test_official_split_fits_on_training_and_selects_on_publictest():
         official_split(np.append(usage, "PrivateTest"))
     with pytest.raises(ValueError, match="no sample has usage 'PublicTest'"):
         official_split(["Training"])
+
+
+@pytest.mark.parametrize("quality", [50, 95])
+def test_jpeg_folders_decode_to_the_pixels_pil_gives(tmp_path, small, quality):
+    """Gray 48x48 JPEGs (FER2013's files) take the libjpeg-turbo fast path; colour, other sizes and PNGs
+    take PIL's; all load to what PIL decodes."""
+    from sklearn_fer.datasets._fer2013 import _decode_gray_jpeg
+
+    images, labels = small
+    usages = np.where(np.arange(len(labels)) % 2, "Training", "PublicTest")
+    root = write_image_folders(tmp_path / "jpg", images, labels, usages, suffix=".jpg")
+    colour = root / "train" / "angry" / "Training_rgb.jpg"
+    Image.fromarray(np.stack([images[0], images[1], images[2]], axis=-1)).save(colour, quality=quality)
+    big = root / "train" / "angry" / "Training_big.jpg"
+    Image.fromarray(np.kron(images[1], np.ones((2, 2))).astype(np.uint8)).save(big, quality=quality)
+    fer = load_fer2013(root, cache=False, resize=True, progress=False)
+    for file, image in zip(fer.filenames, fer.images):
+        with Image.open(file) as opened:
+            expected = opened.convert("L")
+            if expected.size != (48, 48):
+                expected = expected.resize((48, 48), Image.Resampling.BILINEAR)
+        np.testing.assert_array_equal(image, np.asarray(expected), err_msg=file)
+    fast = [_decode_gray_jpeg(open(file, "rb").read()) is not None for file in fer.filenames]
+    assert len(fast) == len(labels) + 2 and sum(fast) == len(labels), "only the gray 48x48 JPEGs take the fast path"

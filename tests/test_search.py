@@ -508,3 +508,33 @@ def test_grid_search_runs_on_a_dask_local_cluster(small_faces):
     np.testing.assert_array_equal(hog_on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"])
     assert np.isfinite(network_on_dask.cv_results_["mean_test_score"]).all()
     assert network_on_dask.predict_proba(X[:3]).shape == (3, 7)
+
+
+CHECKPOINT_WRITER = """
+import sys
+import numpy as np
+from sklearn_fer.search._checkpoint import write_atomically
+
+path = sys.argv[1]
+version = 0
+while True:  # ever larger checkpoints, so that a kill lands in the middle of a write
+    version += 1
+    write_atomically(path, {"format": "test", "version": version, "payload": np.full(2_000_000 + version, version % 251, np.uint8)})
+    print(version, flush=True)
+"""
+
+
+def test_a_kill_during_a_checkpoint_write_leaves_the_previous_checkpoint_whole(tmp_path):
+    """A checkpoint is never half-written: killed at any moment, the file holds the last complete write."""
+    script, path = tmp_path / "writer.py", tmp_path / "trials.pkl"
+    script.write_text(CHECKPOINT_WRITER)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        process = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True)
+        process.stdout.readline()  # at least one complete write
+        time.sleep(rng.uniform(0.0, 0.3))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = pickle.loads(path.read_bytes())  # a truncated pickle would raise here
+        assert state["format"] == "test" and len(state["payload"]) == 2_000_000 + state["version"]
+        assert (state["payload"] == state["version"] % 251).all()

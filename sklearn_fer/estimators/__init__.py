@@ -5,23 +5,15 @@ from .._quiet import hide_retracing_warnings, quiet_tensorflow
 
 quiet_tensorflow()
 
-from ._auxiliary import MultiTaskCNNClassifier, TransferCNNClassifier, default_source_digits  # noqa: E402
+from . import _auxiliary, _networks  # noqa: E402, F401  (the modules that define the networks)
+from ._auxiliary import default_source_digits  # noqa: E402
 from ._base import FERNetworkClassifier, load_model, network_classes  # noqa: E402
-from ._networks import CNNClassifier, FNNClassifier, ModernCNNClassifier  # noqa: E402
+
+# Every network class defined in this package, by name (what a saved model's metadata names). A new
+# network class in _networks.py is exported here, and found by sklearn_fer.all_estimators, as it is.
+ESTIMATORS = {cls.__name__: cls for cls in network_classes() if cls.__module__.startswith(__name__)}
+globals().update(ESTIMATORS)
 
 hide_retracing_warnings()
 
-# Every network class, by name (what a saved model's metadata names).
-ESTIMATORS = {cls.__name__: cls for cls in network_classes()}
-
-__all__ = [
-    "CNNClassifier",
-    "ESTIMATORS",
-    "FERNetworkClassifier",
-    "FNNClassifier",
-    "ModernCNNClassifier",
-    "MultiTaskCNNClassifier",
-    "TransferCNNClassifier",
-    "default_source_digits",
-    "load_model",
-]
+__all__ = [*sorted(ESTIMATORS), "ESTIMATORS", "FERNetworkClassifier", "default_source_digits", "load_model", "network_classes"]

@@ -238,8 +238,8 @@ class ModernCNNClassifier(FERNetworkClassifier):
     label smoothing, a cosine or on-plateau learning-rate schedule and optional test-time flip and
     shift averaging.
 
-    The defaults are the full-size recipe (for a GPU); ``benchmarks/bench_networks.py``
-    trains ``widths=(32, 64, 128, 256)`` for 50 epochs to fit a 2-core CPU.
+    The defaults are the full-size recipe (for a GPU); the CPU recipe
+    (:func:`sklearn_fer.experiments.tuned_network`) halves the widths.
 
     Parameters
     ----------

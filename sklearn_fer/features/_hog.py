@@ -1,7 +1,7 @@
 """Batched HOG that reproduces :func:`skimage.feature.hog` exactly, many images at a time.
 
 scikit-image computes HOG one image at a time and normalises blocks in a
-Python loop, which costs ~0.5 ms per 48x48 face. Here the gradients, the
+Python loop, which dominates its cost on 48x48 faces. Here the gradients, the
 orientation binning, the cell histograms and the block normalisation run
 over a whole batch at once. For integer images (FER2013 as loaded) the
 gradients are integers in [-255, 255], so each pixel's orientation bin and

@@ -19,8 +19,7 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
 
     Keras 3 normalises with separate moment, cast and arithmetic ops in float32.
     TensorFlow's single ``FusedBatchNormV3`` op gives the same results (to
-    rounding) and made the whole training step of the modern CNN about twice as
-    fast on a 2-core CPU (``benchmarks/RESULTS.md``, session 6). Same
+    rounding) in a much faster training step on a CPU (``benchmarks/bench_batch_norm.py``). Same
     arguments, weights and moving statistics as the Keras layer; inputs that
     the fused op does not cover (not 4-D channels-last, masked, no centre or
     scale, synchronised, another backend) go through the Keras layer unchanged.

@@ -29,7 +29,7 @@ class ResumableGridSearchCV(CheckpointedSearchMixin, GridSearchCV):
     ``checkpoint=None`` it is a plain ``GridSearchCV``.
 
     A CNN candidate on FER2013 trains for many minutes on a CPU, so a grid of
-    them may not fit in one sitting; this lets it be built across several.
+    them may not fit in one run; this lets it be built across several.
 
     Parameters
     ----------

@@ -1,0 +1,57 @@
+"""Named, reproducible experiments: one record per experiment, a runner, and a report rendered from results.
+
+Every experiment fits on the Training split and reports the PublicTest split
+with the shared metrics (:func:`sklearn_fer.metrics.evaluate`). With no data
+path the embedded synthetic faces are used, so everything runs offline.
+
+- :data:`EXPERIMENTS`: name -> :class:`Experiment` (description, builder, kind, the baseline
+  report's row it answers). A new experiment is one record in ``_registry.py``.
+- :func:`make_experiment` / :func:`run_experiment`: the unfitted estimator; fit, score and write
+  ``results.json``.
+- :func:`read_results` / :func:`write_table` / :func:`write_report`: recorded results (JSON or
+  CSV) -> the Markdown report and its chart.
+"""
+
+from ._recipes import QUICK_CNN_GRID, SEARCH_EPOCHS, TUNED_NETWORKS, Settings, selection_split, tuned_network
+from ._registry import BASELINE_ROWS, EXPERIMENTS, Experiment
+from ._report import (
+    MARKDOWN_HEADER,
+    TABLE_COLUMNS,
+    baseline_comparison,
+    class_counts,
+    markdown_row,
+    read_results,
+    write_report,
+    write_table,
+)
+from ._runner import SYNTHETIC_SOURCE, finished_results, fitted_network, load_experiment_data, make_experiment, run_experiment
+
+# name -> description (the recorded wording, with the full run's budgets)
+DESCRIPTIONS = {name: experiment.describe(Settings()) for name, experiment in EXPERIMENTS.items()}
+
+__all__ = [
+    "BASELINE_ROWS",
+    "DESCRIPTIONS",
+    "EXPERIMENTS",
+    "Experiment",
+    "MARKDOWN_HEADER",
+    "QUICK_CNN_GRID",
+    "SEARCH_EPOCHS",
+    "SYNTHETIC_SOURCE",
+    "Settings",
+    "TABLE_COLUMNS",
+    "TUNED_NETWORKS",
+    "baseline_comparison",
+    "class_counts",
+    "finished_results",
+    "fitted_network",
+    "load_experiment_data",
+    "make_experiment",
+    "markdown_row",
+    "read_results",
+    "run_experiment",
+    "selection_split",
+    "tuned_network",
+    "write_report",
+    "write_table",
+]

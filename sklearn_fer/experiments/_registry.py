@@ -1,0 +1,191 @@
+"""The named experiments: one record each (name, description, builder, kind, the baseline row it answers)."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ._recipes import QUICK_CNN_GRID, tuned_network
+
+# The baseline report's rows and their PrivateTest accuracy. A range is the spread of its augmentation
+# variants; None: no comparable figure (its multi-task 86% was binary accuracy over one-hot outputs).
+BASELINE_ROWS = {
+    "FNN (hyperopt-tuned)": 0.455,
+    "CNN (grid / hyperopt-tuned)": 0.585,
+    "CNN + augmentation (standardisation, ZCA whitening, rotation)": (0.577, 0.603),
+    "MNIST transfer": 0.409,
+    "MNIST + FER multi-task": None,
+}
+_FNN, _CNN, _AUGMENTED, _TRANSFER, _MULTITASK = BASELINE_ROWS
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named experiment.
+
+    Attributes
+    ----------
+    name : str
+    description : str
+        May name the budgets of a search: ``{search_epochs}``, ``{epochs}``, ``{grid}``.
+    build : callable
+        ``build(settings)`` -> the unfitted estimator (:class:`~sklearn_fer.experiments.Settings`).
+    kind : {"single", "search"}
+        A search keeps its finished candidates in a trials file and resumes from it.
+    auxiliary : bool
+        Trains on a second data set (MNIST, or scikit-learn's digits without one).
+    answers : tuple of str
+        The rows of the baseline report (keys of :data:`BASELINE_ROWS`) it reruns or improves on.
+    """
+
+    name: str
+    description: str
+    build: Callable
+    kind: str = "single"
+    auxiliary: bool = False
+    answers: tuple = ()
+
+    def describe(self, settings):
+        """The description with the budgets these settings give."""
+        grid = QUICK_CNN_GRID if settings.quick else {"dropout": "[0.1..0.5]", "kernel_size": [2, 3]}
+        grid_text = f"dropout {grid['dropout']} x kernel {grid['kernel_size']}".replace("'", "")
+        return self.description.format(search_epochs=settings.search_epochs, epochs=settings.epochs, grid=grid_text)
+
+    @property
+    def baseline_figure(self):
+        """The figure of the first baseline row it answers (None: no comparable figure)."""
+        return BASELINE_ROWS[self.answers[0]] if self.answers else None
+
+
+def _estimators():
+    from .. import estimators
+
+    return estimators
+
+
+def _hog(settings):
+    from ..features import HOGTransformer
+
+    return HOGTransformer(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), n_jobs=settings.n_jobs)
+
+
+def _hog_svm(s):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    return make_pipeline(_hog(s), StandardScaler(), SVC(C=1.0))
+
+
+def _hog_fnn(s):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    network = _estimators().FNNClassifier(hidden_layer_sizes=s.fnn_units, dropout=0.5, image_shape=(1, -1), **s.network_params)
+    return make_pipeline(_hog(s), StandardScaler(), network)
+
+
+def _cnn(s, **params):
+    return _estimators().CNNClassifier(**s.small_cnn, **params, **s.network_params)
+
+
+def _search_cnn(s):
+    return _estimators().CNNClassifier(**s.small_cnn, **{**s.network_params, "epochs": s.search_epochs})
+
+
+def _fnn_hyperopt(s):
+    from ..search import baseline_hyperopt_search
+
+    network = _estimators().FNNClassifier(hidden_layer_sizes=s.fnn_units, **s.network_params)
+    return baseline_hyperopt_search("fnn", network, **s.search, **s.hyperopt)
+
+
+def _cnn_grid(s):
+    from ..search import baseline_grid_search
+
+    return baseline_grid_search(
+        _search_cnn(s), param_grid=QUICK_CNN_GRID if s.quick else None, checkpoint=s.trials_file, verbose=min(s.verbose, 1),
+        refit_params={"epochs": s.epochs}, **s.search,
+    )
+
+
+def _cnn_hyperopt(s):
+    from ..search import baseline_hyperopt_search
+
+    return baseline_hyperopt_search("cnn", _search_cnn(s), refit_params={"epochs": s.epochs}, **s.search, **s.hyperopt)
+
+
+def _with_transformer(transformer, s):
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(transformer, _cnn(s))
+
+
+def _transfer(s):
+    return _estimators().TransferCNNClassifier(
+        source_data=s.aux_data, source_epochs=1 if s.quick else 3, fine_tune_epochs=1 if s.quick else 15, **s.small_cnn, **s.network_params
+    )
+
+
+def _preprocessing():
+    from .. import preprocessing
+
+    return preprocessing
+
+
+EXPERIMENTS = {
+    experiment.name: experiment
+    for experiment in (
+        Experiment("hog_svm", "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + RBF SVC", _hog_svm),
+        Experiment("hog_fnn", "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + feed-forward net", _hog_fnn),
+        Experiment(
+            "fnn", "Feed-forward net 2304-1152-7",
+            lambda s: _estimators().FNNClassifier(hidden_layer_sizes=s.fnn_units, dropout=0.3, **s.network_params), answers=(_FNN,),
+        ),
+        Experiment(
+            "fnn_hyperopt", "Feed-forward net, baseline hyperopt space (activation, dropout, optimizer), TPE",
+            _fnn_hyperopt, kind="search", answers=(_FNN,),
+        ),
+        Experiment(
+            "fnn_tuned", "Our FNN recipe: 2304-2048-1024-7, per-image standardisation, flips, cosine LR, flip TTA",
+            lambda s: tuned_network("fnn", **s.recipe), answers=(_FNN,),
+        ),
+        Experiment("cnn", "Baseline CNN (32-32, 64-64, dense 512)", _cnn, answers=(_CNN,)),
+        Experiment(
+            "cnn_grid", "Baseline CNN, grid {grid} (candidates {search_epochs} epochs, refit {epochs})",
+            _cnn_grid, kind="search", answers=(_CNN,),
+        ),
+        Experiment(
+            "cnn_hyperopt",
+            "Baseline CNN, baseline hyperopt space (kernel 1/3/5, dropout, optimizer), TPE (trials {search_epochs} epochs, refit {epochs})",
+            _cnn_hyperopt, kind="search", answers=(_CNN,),
+        ),
+        Experiment(
+            "cnn_tuned", "Our recipe of the baseline CNN: flip + shift in fit, lighter dropout, cosine LR, flip TTA",
+            lambda s: tuned_network("cnn", **s.recipe), answers=(_CNN, _AUGMENTED),
+        ),
+        Experiment(
+            "cnn_standardized", "Baseline CNN on per-image standardised faces (fitted transformer)",
+            lambda s: _with_transformer(_preprocessing().ImageStandardizer(mode="sample"), s), answers=(_AUGMENTED,),
+        ),
+        Experiment(
+            "cnn_zca", "Baseline CNN on ZCA-whitened faces (fitted transformer)",
+            lambda s: _with_transformer(_preprocessing().ZCAWhitening(epsilon=0.1), s), answers=(_AUGMENTED,),
+        ),
+        Experiment(
+            "cnn_rotation", "Baseline CNN + in-fit random rotation (15 degrees)", lambda s: _cnn(s, rotation=15), answers=(_AUGMENTED,)
+        ),
+        Experiment(
+            "cnn_augmented", "Baseline CNN + in-fit augmentation (flip, rotation, shift)",
+            lambda s: _cnn(s, flip=True, rotation=10, shift=0.1), answers=(_AUGMENTED,),
+        ),
+        Experiment("transfer", "MNIST-pretrained CNN, new head, fine-tuned", _transfer, auxiliary=True, answers=(_TRANSFER,)),
+        Experiment(
+            "multitask", "Joint MNIST + FER multi-task CNN",
+            lambda s: _estimators().MultiTaskCNNClassifier(aux_data=s.aux_data, **s.small_cnn, **s.network_params),
+            auxiliary=True, answers=(_MULTITASK,),
+        ),
+        Experiment(
+            "modern", "Modern VGG-style CNN (BN, aug, cosine LR, label smoothing, flip + shift TTA)",
+            lambda s: tuned_network("modern", **s.recipe),
+        ),
+    )
+}
