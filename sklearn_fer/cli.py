@@ -59,20 +59,37 @@ def _aux_data(args, name):
     return None
 
 
+def _on_dask(address):
+    """Run the searches' candidates on the Dask cluster at ``address`` (a no-op without one)."""
+    import contextlib
+
+    if not address:
+        return contextlib.nullcontext()
+    import joblib
+    from distributed import Client
+
+    stack = contextlib.ExitStack()
+    client = stack.enter_context(Client(address))
+    print(f"dask: {address}, {len(client.scheduler_info()['workers'])} workers", flush=True)
+    stack.enter_context(joblib.parallel_backend("dask"))
+    return stack
+
+
 def _run_experiment(args, name):
     from .experiments import run_experiment
 
-    return run_experiment(
-        name,
-        data=args.data,
-        out=args.out,
-        quick=args.quick,
-        aux_data=_aux_data(args, name),
-        verbose=args.verbose,
-        n_jobs=args.n_jobs,
-        max_evals=args.max_evals,
-        dtype_policy=args.dtype_policy,
-    )
+    with _on_dask(args.dask):
+        return run_experiment(
+            name,
+            data=args.data,
+            out=args.out,
+            quick=args.quick,
+            aux_data=_aux_data(args, name),
+            verbose=args.verbose,
+            n_jobs=args.n_jobs,
+            max_evals=args.max_evals,
+            dtype_policy=args.dtype_policy,
+        )
 
 
 def _announce_precision(args):
@@ -249,6 +266,9 @@ def build_parser():
         sub.add_argument("--out", default="sklearn-fer-output")
         sub.add_argument("--quick", action="store_true", help="tiny networks, 2 epochs")
         sub.add_argument("--n-jobs", type=int, default=None, help="parallel HOG extraction and search candidates")
+        sub.add_argument(
+            "--dask", metavar="ADDRESS", help="run the search candidates (every fold of every candidate) as tasks on the Dask scheduler at ADDRESS, e.g. tcp://host:8786"
+        )
         sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the baseline report's 25; 2 with --quick)")
         sub.add_argument(
             "--dtype-policy",

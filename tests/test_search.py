@@ -1,5 +1,6 @@
 """Searches: hpsklearn components, the baseline report presets, the resumable HyperoptSearchCV, Dask."""
 
+import json
 import os
 import pickle
 import signal
@@ -538,3 +539,88 @@ def test_a_kill_during_a_checkpoint_write_leaves_the_previous_checkpoint_whole(t
         state = pickle.loads(path.read_bytes())  # a truncated pickle would raise here
         assert state["format"] == "test" and len(state["payload"]) == 2_000_000 + state["version"]
         assert (state["payload"] == state["version"] % 251).all()
+
+
+# -- a real Dask cluster: a scheduler and two workers, each its own process --------------------------------
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """``(scheduler address, {worker name: process})``: started as a user starts them on several machines."""
+    import json
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    processes = [subprocess.Popen([*dask, "--scheduler-file", str(scheduler_file), "--port", "0", "--no-dashboard"], env=env, stderr=subprocess.DEVNULL)]
+    workers = {}
+    try:
+        deadline = time.time() + 60
+        while not scheduler_file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        for name in ("worker-a", "worker-b"):
+            command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--name", name, "--no-nanny", "--no-dashboard"]
+            workers[name] = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        processes += workers.values()
+        yield address, workers
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_workers(client, n, timeout=60):
+    deadline = time.time() + timeout
+    while len(client.scheduler_info()["workers"]) < n:
+        assert time.time() < deadline, f"the cluster did not reach {n} workers"
+        time.sleep(0.1)
+
+
+def test_a_grid_search_on_a_dask_cluster_survives_a_killed_worker(dask_cluster):
+    """Killing a worker mid-search loses nothing: Dask reruns its candidates on the other worker."""
+    import threading
+
+    import joblib
+    from distributed import Client
+
+    address, workers = dask_cluster
+    X, y = _digits()
+    grid = {"shrink": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], "delay": [0.25]}
+    undisturbed = ResumableGridSearchCV(SlowCentroidClassifier(), grid, cv=2, n_jobs=2).fit(X, y)
+    with Client(address) as client:
+        _wait_for_workers(client, 2)
+        search, done = ResumableGridSearchCV(SlowCentroidClassifier(), grid, cv=2, n_jobs=-1), []
+
+        def run():
+            with joblib.parallel_backend("dask"):
+                done.append(search.fit(X, y))
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        victim = next(key for key, info in client.scheduler_info()["workers"].items() if info["name"] == "worker-a")
+        deadline = time.time() + 60
+        while not client.processing().get(victim) and time.time() < deadline:
+            time.sleep(0.02)
+        assert client.processing().get(victim), "the victim should be running candidates when it is killed"
+        workers["worker-a"].kill()
+        thread.join(timeout=120)
+        assert done, "the search should finish on the surviving worker"
+        assert [info["name"] for info in client.scheduler_info()["workers"].values()] == ["worker-b"]
+    assert search.best_params_ == undisturbed.best_params_
+    for key in ("params", "mean_test_score", "std_test_score", "rank_test_score", "split0_test_score", "split1_test_score"):
+        np.testing.assert_array_equal(np.asarray(search.cv_results_[key], dtype=object), np.asarray(undisturbed.cv_results_[key], dtype=object), err_msg=key)
+
+
+def test_the_cli_runs_a_search_experiment_on_a_dask_cluster(dask_cluster, tmp_path, capsys):
+    from distributed import Client
+
+    from sklearn_fer.cli import main
+
+    address, _ = dask_cluster
+    with Client(address) as client:
+        _wait_for_workers(client, 2)
+    assert main(["run", "cnn_grid", "--quick", "--dask", address, "--out", str(tmp_path), "--verbose", "0"]) == 0
+    assert f"dask: {address}, 2 workers" in capsys.readouterr().out
+    results = json.loads((tmp_path / "cnn_grid" / "results.json").read_text())
+    assert set(results["best_params"]) == {"dropout", "kernel_size"}

@@ -6,10 +6,12 @@ the data and settings its scores depend on, so that it is never resumed by
 another search.
 """
 
+import concurrent.futures
 import os
 import pickle
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import joblib
@@ -45,6 +47,27 @@ def read_checkpoint(path, *, fmt, argument, writer):
     if not isinstance(state, dict) or state.get("format") != fmt:
         raise ValueError(f"{argument} {str(path)!r} was not written by {writer}")
     return state
+
+
+# How often a batch of candidates is evaluated again after a lost worker cancelled its tasks.
+LOST_WORKER_RETRIES = 3
+
+
+def evaluate_despite_lost_workers(evaluate_candidates, candidates):
+    """``evaluate_candidates(candidates)``, again when a lost worker cancelled some of its tasks.
+
+    On a Dask cluster, joblib scatters large arguments (the data, the split indices) to one
+    worker; when that worker dies they are gone, and Dask cancels the tasks that need them
+    instead of rerunning them. The batch then runs again on the workers that are left
+    (scikit-learn has recorded nothing of it yet).
+    """
+    for attempt in range(LOST_WORKER_RETRIES + 1):
+        try:
+            return evaluate_candidates(candidates)
+        except concurrent.futures.CancelledError as error:
+            if attempt == LOST_WORKER_RETRIES:
+                raise
+            warnings.warn(f"evaluating {len(candidates)} candidate(s) again: their tasks were cancelled ({error})", RuntimeWarning)
 
 
 def check_fingerprint(path, argument, saved, current):

@@ -8,7 +8,14 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, ParameterGrid
 
-from ._checkpoint import CheckpointedSearchMixin, check_fingerprint, read_checkpoint, search_fingerprint, write_atomically
+from ._checkpoint import (
+    CheckpointedSearchMixin,
+    check_fingerprint,
+    evaluate_despite_lost_workers,
+    read_checkpoint,
+    search_fingerprint,
+    write_atomically,
+)
 
 _CHECKPOINT_FORMAT = "sklearn-fer-grid-checkpoint-1"
 
@@ -129,7 +136,7 @@ class ResumableGridSearchCV(CheckpointedSearchMixin, GridSearchCV):
         grid = list(ParameterGrid(self.param_grid))
         self.n_resumed_candidates_ = 0
         if self.checkpoint is None:
-            evaluate_candidates(grid)
+            evaluate_despite_lost_workers(evaluate_candidates, grid)
             return
         pending = [params for params in grid if _candidate_key(params) not in self._saved]
         if not pending:  # scikit-learn's fit needs at least one evaluation (see Notes)
@@ -141,7 +148,7 @@ class ResumableGridSearchCV(CheckpointedSearchMixin, GridSearchCV):
         # n_jobs candidates at a time (each saved as soon as its batch is finished), so n_jobs still parallelises
         batch = max(1, joblib.effective_n_jobs(self.n_jobs))
         for start in range(0, len(pending), batch):
-            evaluate_candidates(pending[start : start + batch])
+            evaluate_despite_lost_workers(evaluate_candidates, pending[start : start + batch])
 
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
         if self.checkpoint is None:

@@ -12,7 +12,15 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._checkpoint import CheckpointedSearchMixin, check_fingerprint, check_parameter_names, read_checkpoint, search_fingerprint, write_atomically
+from ._checkpoint import (
+    CheckpointedSearchMixin,
+    check_fingerprint,
+    check_parameter_names,
+    evaluate_despite_lost_workers,
+    read_checkpoint,
+    search_fingerprint,
+    write_atomically,
+)
 
 _TRIALS_FORMAT = "sklearn-fer-hyperopt-trials-2"
 _ALGORITHMS = ("tpe", "rand", "anneal")
@@ -249,7 +257,7 @@ class HyperoptSearchCV(CheckpointedSearchMixin, BaseSearchCV):
         def objective(params):
             self._recording = True
             try:
-                results = evaluate_candidates([params])
+                results = evaluate_despite_lost_workers(evaluate_candidates, [params])
             except ValueError as error:
                 # BaseSearchCV raises when every fit of an evaluation failed, whatever error_score
                 # says; for one trial of many that is a failed trial, not a failed search.
@@ -298,7 +306,7 @@ class HyperoptSearchCV(CheckpointedSearchMixin, BaseSearchCV):
                 "(error_score='raise' shows the original exception)"
             )
         if self._n_formatted != len(records):  # nothing evaluated in this fit, or failed trials since
-            evaluate_candidates([ok[-1]])  # scored again, not recorded again
+            evaluate_despite_lost_workers(evaluate_candidates, [ok[-1]])  # scored again, not recorded again
 
     def _record(self, params, folds):
         self._state["records"].append((params, folds))
