@@ -13,6 +13,17 @@ import importlib
 _SUBPACKAGES = ("preprocessing", "features", "faces", "search", "estimators")
 
 
+def estimators_defined_in(module):
+    """``{name: class}`` of the public scikit-learn estimator classes a module defines (not those it imports)."""
+    from sklearn.base import BaseEstimator
+
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, type) and issubclass(value, BaseEstimator) and value.__module__ == module.__name__ and not name.startswith("_")
+    }
+
+
 def _exported_estimators(subpackage):
     from sklearn.base import BaseEstimator
 

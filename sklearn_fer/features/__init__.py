@@ -1,6 +1,11 @@
 """Classical features: batched HOG (equal to scikit-image's) and LBP histograms."""
 
+from .._discovery import estimators_defined_in
+from . import _transformers
 from ._hog import hog_batch, hog_image
-from ._transformers import HOGTransformer, LBPTransformer
 
-__all__ = ["HOGTransformer", "LBPTransformer", "hog_batch", "hog_image"]
+# Every transformer class of _transformers.py, exported as it is defined.
+_TRANSFORMERS = estimators_defined_in(_transformers)
+globals().update(_TRANSFORMERS)
+
+__all__ = [*sorted(_TRANSFORMERS), "hog_batch", "hog_image"]

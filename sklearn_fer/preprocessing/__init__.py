@@ -1,5 +1,10 @@
 """Image preprocessing transformers (flat or image-shaped input, statistics learned in fit only)."""
 
-from ._transformers import ImageReshaper, ImageResizer, ImageStandardizer, PixelScaler, SobelEdges, ZCAWhitening
+from .._discovery import estimators_defined_in
+from . import _transformers
 
-__all__ = ["ImageReshaper", "ImageResizer", "ImageStandardizer", "PixelScaler", "SobelEdges", "ZCAWhitening"]
+# Every transformer class of _transformers.py, exported as it is defined.
+_TRANSFORMERS = estimators_defined_in(_transformers)
+globals().update(_TRANSFORMERS)
+
+__all__ = sorted(_TRANSFORMERS)
