@@ -190,21 +190,23 @@ def _source_fingerprint(sources, kind, options):
     lines = [f"{_CACHE_VERSION}|{kind}|{options['split_usage']}|{options['on_bad_rows']}|{options['resize']}"]
     for source in sources:
         lines.append(str(source.resolve()))
-        lines.extend(f"{relative}|{stat.st_size}|{stat.st_mtime_ns}" for relative, stat in _file_stats(source))
+        lines.extend(_stat_lines(source))
     return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:20]
 
 
-def _file_stats(source):
-    """``(relative path, stat)`` of a file, or of every file below a folder, in a stable order."""
+def _stat_lines(source):
+    """``name|size|mtime`` of a file, or of every file below a folder (each folder's path first), in a stable order."""
     if not source.is_dir():
-        return [("", source.stat())]
-    stats = []
+        stat = source.stat()
+        return [f"|{stat.st_size}|{stat.st_mtime_ns}"]
+    lines = []
     for root, dirs, _ in os.walk(source):
         dirs.sort()
-        folder = os.path.relpath(root, source)
         with os.scandir(root) as entries:
-            stats.extend((f"{folder}/{e.name}", e.stat()) for e in entries if e.is_file())
-    return sorted(stats, key=lambda item: item[0])
+            files = sorted((entry.name, entry.stat()) for entry in entries if entry.is_file())
+        lines.append(os.path.relpath(root, source))
+        lines.extend(f"{name}|{stat.st_size}|{stat.st_mtime_ns}" for name, stat in files)
+    return lines
 
 
 def _cached(reader, sources, options, kind, cache, data_home):
@@ -365,24 +367,29 @@ def _list_images(split_dirs, split_usage=None):
             if name not in EMOTIONS:
                 raise ValueError(f"{emotion_dir}: unknown emotion folder {emotion_dir.name!r}; expected one of {EMOTIONS}")
             label = EMOTIONS.index(name)
-            for file in sorted(emotion_dir.iterdir()):
-                if file.suffix.lower() not in _IMAGE_SUFFIXES:
-                    continue
-                prefix = _FILE_PREFIX.match(file.name)
+            folder = str(emotion_dir)
+            # Plain strings and one scandir: a Path per file would cost more than decoding it.
+            with os.scandir(folder) as listing:
+                names = sorted(entry.name for entry in listing if os.path.splitext(entry.name)[1].lower() in _IMAGE_SUFFIXES)
+            for file_name in names:
+                prefix = _FILE_PREFIX.match(file_name)
                 usage = _canonical_usage(prefix.group(1)) if prefix else folder_usage
                 if usage is None:
                     raise ValueError(
-                        f"{file}: the file name does not say its split (Training_*, PublicTest_*, PrivateTest_*) and "
-                        f"{split_dir} is not a split folder; pass split_usage='Training' (or 'PublicTest' / 'PrivateTest')"
+                        f"{os.path.join(folder, file_name)}: the file name does not say its split (Training_*, PublicTest_*, "
+                        f"PrivateTest_*) and {split_dir} is not a split folder; pass split_usage='Training' (or 'PublicTest' / 'PrivateTest')"
                     )
-                entries.append((file, label, usage))
+                entries.append((os.path.join(folder, file_name), label, usage))
     if not entries:
         raise ValueError(f"{split_dirs[0].parent}: no image files found under {[d.name for d in split_dirs]}/<emotion>/")
     return entries
 
 
+_USAGE_OF_PREFIX = {usage.lower(): usage for usage in USAGES}
+
+
 def _canonical_usage(prefix):
-    return {u.lower(): u for u in USAGES}[prefix.lower()]
+    return _USAGE_OF_PREFIX[prefix.lower()]
 
 
 def _read_image(file, resize):
@@ -393,7 +400,8 @@ def _read_image(file, resize):
     other image goes through PIL.
     """
     try:
-        data = file.read_bytes()
+        with open(file, "rb") as stream:
+            data = stream.read()
     except OSError as error:
         return None, f"unreadable image ({error.__class__.__name__}: {error})"
     image = _decode_gray_jpeg(data)

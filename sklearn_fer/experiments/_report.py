@@ -191,7 +191,7 @@ def write_report(results, *, out, source, quick=False):
         names,
         [entry["accuracy"] for entry in results],
         baseline_figures=[_baseline_figure(entry) for entry in results],
-        title=f"Accuracy on {measured_on}{' (quick run: not a measurement)' if quick else ''}",
+        title=f"Accuracy on {measured_on}{chr(10) + '(quick run: not a measurement)' if quick else ''}",
     )
     figure.savefig(out / "report.png", dpi=110)
     plt.close(figure)
