@@ -98,7 +98,10 @@ def test_components_reject_unknown_parameters():
 
 
 def test_importing_search_and_a_transformer_component_does_not_import_tensorflow():
-    code = "import sys, sklearn_fer.search; sklearn_fer.search.hog_transformer('hog'); print('tensorflow' in sys.modules)"
+    code = (
+        "import sys, sklearn_fer.search; sklearn_fer.search.hog_transformer('hog'); "
+        "hasattr(sklearn_fer.search, '__wrapped__'); print('tensorflow' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
 

@@ -476,7 +476,7 @@ def _read_folders(sources, *, split_usage, on_bad_rows, resize, progress, n_jobs
         "images": images[good],
         "target": np.array(labels, dtype=np.int8)[good],
         "usage": np.array(usages, dtype="U11")[good],
-        "filenames": np.array([str(f) for f in files])[good],
+        "filenames": np.array(files)[good],
     }
 
 

@@ -5,13 +5,14 @@ from .._quiet import hide_retracing_warnings, quiet_tensorflow
 
 quiet_tensorflow()
 
-from . import _auxiliary, _networks  # noqa: E402, F401  (the modules that define the networks)
+from .._discovery import estimators_defined_in  # noqa: E402
+from . import _auxiliary, _networks  # noqa: E402  (the modules that define the networks)
 from ._auxiliary import default_source_digits  # noqa: E402
 from ._base import FERNetworkClassifier, load_model, network_classes  # noqa: E402
 
 # Every network class defined in this package, by name (what a saved model's metadata names). A new
 # network class in _networks.py is exported here, and found by sklearn_fer.all_estimators, as it is.
-ESTIMATORS = {cls.__name__: cls for cls in network_classes() if cls.__module__.startswith(__name__)}
+ESTIMATORS = {**estimators_defined_in(_networks), **estimators_defined_in(_auxiliary)}
 globals().update(ESTIMATORS)
 
 hide_retracing_warnings()

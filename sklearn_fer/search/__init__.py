@@ -34,6 +34,8 @@ __all__ = [
 
 
 def __getattr__(name):
+    if name.startswith("_"):  # probes such as __wrapped__ are never components: no need to import every estimator
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if name == "DEFAULT_DISTRIBUTIONS":
         from ._components import default_distributions
 
