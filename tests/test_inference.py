@@ -31,6 +31,12 @@ def test_onnx_predicts_as_the_float32_keras_network(tmp_path, faces):
     assert np.array_equal(onnx.classes_, network.classes_) and onnx.n_features_in_ == 2304
 
 
+def test_a_cropping_network_exports_its_central_crop(tmp_path, faces):
+    network = ModernCNNClassifier(**TINY_MODERN, crop_size=44, tta_shift=2).fit(faces.data[:200], faces.target[:200])
+    onnx = load_onnx(export_onnx(network, tmp_path / "crop.onnx"))
+    assert np.abs(onnx.predict_proba(faces.data[200:260]) - network.predict_proba(faces.data[200:260])).max() <= 1e-4
+
+
 def test_a_bfloat16_network_exports_in_float32(tmp_path, faces, modern):
     onnx = load_onnx(export_onnx(modern, tmp_path / "net.onnx"))
     # bfloat16 keeps 8 bits of mantissa: the float32 export agrees on the classes, to rounding on the probabilities.

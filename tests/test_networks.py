@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from sklearn_fer.estimators import ModernCNNClassifier
-from sklearn_fer.networks import FusedBatchNormalization, build_cnn, build_modern_cnn
+from sklearn_fer.networks import FusedBatchNormalization, PerImageRandomCrop, build_cnn, build_modern_cnn, rebuild
 
 
 def _twin_layers(shape, policy, rng):
@@ -88,3 +88,48 @@ def test_pickled_batch_norm_network_loads_in_a_fresh_process(faces, tmp_path):
     expected = estimator.predict_proba(X[:20])
     for name in ("pickled", "keras"):
         np.testing.assert_allclose(np.load(tmp_path / f"{name}.npy"), expected, rtol=1e-5)
+
+
+def _numbered_images(n, side=12):
+    """Images whose pixel values are their flat positions, so a crop tells where it was cut."""
+    return np.broadcast_to(np.arange(side * side, dtype="float32").reshape(1, side, side, 1), (n, side, side, 1)).copy()
+
+
+def test_random_crop_cuts_each_image_at_its_own_place():
+    images = _numbered_images(200)
+    crops = np.asarray(PerImageRandomCrop(8, 9, seed=0)(images, training=True))
+    assert crops.shape == (200, 8, 9, 1)
+    tops, lefts = crops[:, 0, 0, 0] // 12, crops[:, 0, 0, 0] % 12
+    assert set(tops.astype(int)) == set(range(5)) and set(lefts.astype(int)) == set(range(4))
+    for crop, top, left in zip(crops, tops.astype(int), lefts.astype(int)):
+        np.testing.assert_array_equal(crop, images[0, top : top + 8, left : left + 9])
+
+
+def test_random_crop_keeps_the_central_window_at_inference_and_in_the_exported_graph():
+    images = _numbered_images(3)
+    layer = PerImageRandomCrop(8, 9)
+    np.testing.assert_array_equal(layer(images, training=False), images[:, 2:10, 1:10])
+    inputs = keras.Input((12, 12, 1))
+    model = keras.Model(inputs, keras.layers.Flatten()(layer(inputs)))
+    inference = rebuild(model, inference_only=True)
+    assert isinstance(inference.layers[1], keras.layers.Cropping2D)
+    np.testing.assert_array_equal(inference(images), model(images, training=False))
+
+
+def test_random_crop_larger_than_the_image_is_refused(faces):
+    with pytest.raises(ValueError, match="a 13x13 crop does not fit in 12x12 images"):
+        PerImageRandomCrop(13, 13)(_numbered_images(1), training=True)
+    network = ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, crop_size=50)
+    with pytest.raises(ValueError, match=r"crop_size=50 does not fit in the 48x48 images; use at most 48"):
+        network.fit(faces.data[:40], faces.target[:40])
+
+
+def test_cropping_network_saves_loads_and_predicts_on_central_crops(faces, tmp_path):
+    from sklearn_fer.estimators import load_model
+
+    X, y = faces.data[:160], faces.target[:160]
+    network = ModernCNNClassifier(widths=(4, 8), head_units=8, epochs=1, crop_size=40, tta_shift=2, random_state=0).fit(X, y)
+    assert network.model_.get_layer("augment_crop").output.shape[1:3] == (40, 40)
+    network.save(tmp_path / "crop.keras")
+    loaded = load_model(tmp_path / "crop.keras")
+    np.testing.assert_allclose(loaded.predict_proba(X[:20]), network.predict_proba(X[:20]), rtol=1e-5)

@@ -249,6 +249,10 @@ class ModernCNNClassifier(FERNetworkClassifier):
     dropout : float, default=0.3
         Dropout after each block.
     head_units : int, default=256
+    crop_size : int or None, default=None
+        Train on a random ``crop_size`` x ``crop_size`` window of each face
+        (after the other augmentations) and predict on the central one; with
+        ``tta_shift``, the shifted views are off-centre crops. ``None``: whole faces.
 {common}
     """
 
@@ -267,6 +271,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         "convs_per_block": [_POSITIVE_INT],
         "dropout": [_FRACTION],
         "head_units": [_POSITIVE_INT],
+        "crop_size": [_POSITIVE_INT, None],
     }
 
     def __init__(
@@ -275,6 +280,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         convs_per_block=2,
         dropout=0.3,
         head_units=256,
+        crop_size=None,
         lr_schedule="cosine",
         tta_flip=True,
         tta_shift=0,
@@ -301,6 +307,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.convs_per_block = convs_per_block
         self.dropout = dropout
         self.head_units = head_units
+        self.crop_size = crop_size
         self.lr_schedule = lr_schedule
         self.tta_flip = tta_flip
         self.tta_shift = tta_shift
@@ -323,8 +330,20 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _augmentation(self):
+        from ..networks import augmentation_layers
+
+        return augmentation_layers(
+            rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, crop=self.crop_size, seed=self._random_state
+        )
+
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_modern_cnn
+
+        if self.crop_size is not None and self.crop_size > min(input_shape[:2]):
+            raise ValueError(
+                f"crop_size={self.crop_size} does not fit in the {input_shape[0]}x{input_shape[1]} images; use at most {min(input_shape[:2])}"
+            )
 
         return build_modern_cnn(
             input_shape,

@@ -16,6 +16,7 @@ from ._precision import DTYPE_POLICIES, cpu_flags, describe_dtype_policy, resolv
 __all__ = [
     "DTYPE_POLICIES",
     "FusedBatchNormalization",
+    "PerImageRandomCrop",
     "augmentation_layers",
     "build_cnn",
     "build_fnn",
@@ -33,8 +34,8 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name == "FusedBatchNormalization":  # its module imports TensorFlow: only on first use
-        from ._layers import FusedBatchNormalization
+    if name in ("FusedBatchNormalization", "PerImageRandomCrop"):  # their module imports TensorFlow: only on first use
+        from . import _layers
 
-        return FusedBatchNormalization
+        return getattr(_layers, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -53,8 +53,9 @@ def make_optimizer(name, learning_rate):
         raise ValueError(f"unknown optimizer {name!r}; use a Keras optimizer name such as 'adam', 'sgd', 'rmsprop'") from None
 
 
-def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, seed=None):
-    """Random augmentation layers: active when training, identity at inference (Keras semantics).
+def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, crop=None, seed=None):
+    """Random augmentation layers: active when training, identity at inference (Keras semantics),
+    except the crop, which keeps the central crop at inference.
 
     Parameters
     ----------
@@ -66,6 +67,9 @@ def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, seed=N
         Maximum translation as a fraction of the image size.
     zoom : float
         Maximum zoom in/out as a fraction.
+    crop : int or None
+        A random ``crop`` x ``crop`` window of each image, after the other
+        augmentations (:class:`~sklearn_fer.networks.PerImageRandomCrop`).
     seed : int or None
     """
     keras = _keras()
@@ -78,6 +82,10 @@ def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, seed=N
         layers.append(keras.layers.RandomTranslation(shift, shift, fill_mode="nearest", seed=seed, name="augment_shift"))
     if zoom:
         layers.append(keras.layers.RandomZoom(zoom, zoom, fill_mode="nearest", seed=seed, name="augment_zoom"))
+    if crop:
+        from ._layers import PerImageRandomCrop  # imports TensorFlow: only when a network is built
+
+        layers.append(PerImageRandomCrop(crop, crop, seed=seed, name="augment_crop"))
     return layers
 
 
@@ -337,7 +345,8 @@ def rebuild(model, *, dtype_policy="float32", inference_only=False, output=None)
         that computes identically on every machine (and exports to ONNX exactly).
     inference_only : bool, default=False
         ``True`` replaces the random augmentation layers (identity at inference
-        anyway) by ``Identity`` layers and the input standardisation by the
+        anyway) by ``Identity`` layers, a random crop by its central
+        ``Cropping2D``, and the input standardisation by the
         equivalent ``Rescaling``: a graph of constants that exporters (ONNX)
         understand.
     output : str, default=None
@@ -356,6 +365,8 @@ def rebuild(model, *, dtype_policy="float32", inference_only=False, output=None)
     def clone_layer(layer):
         if inference_only and type(layer).__name__ in _RANDOM_AUGMENTATION:
             return keras.layers.Identity(name=layer.name)
+        if inference_only and type(layer).__name__ == "PerImageRandomCrop":
+            return _central_crop(layer)
         if inference_only and isinstance(layer, keras.layers.Normalization) and layer.axis == ():
             std = float(np.sqrt(np.maximum(np.asarray(layer.variance).item(), keras.backend.epsilon() ** 2)))
             mean = float(np.asarray(layer.mean).item())
@@ -378,3 +389,12 @@ def rebuild(model, *, dtype_policy="float32", inference_only=False, output=None)
     # Called once, as exporters require.
     copy(np.zeros((1, *copy.input_shape[1:]), dtype="float32"), training=False)
     return copy
+
+
+def _central_crop(layer):
+    """The ``Cropping2D`` that cuts what a trained ``PerImageRandomCrop`` keeps at inference."""
+    keras = _keras()
+    input_shape = layer.input.shape
+    top, left = layer.centre_offsets(input_shape)
+    bottom, right = input_shape[1] - layer.height - top, input_shape[2] - layer.width - left
+    return keras.layers.Cropping2D(((top, bottom), (left, right)), dtype="float32", name=layer.name)

@@ -64,3 +64,59 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         variance = variance * (n - 1.0) / tf.maximum(n, 2.0)
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
             moving.assign(moving * self.momentum + batch * (1.0 - self.momentum))
+
+
+@keras.saving.register_keras_serializable(package="sklearn_fer")
+class PerImageRandomCrop(keras.layers.Layer):
+    """A random ``height`` x ``width`` crop of each image in training, the central crop at inference.
+
+    Keras's ``RandomCrop`` cuts every image of a batch at the same place and
+    resizes instead of cropping at inference; this layer draws an offset for
+    each image, so a batch holds many framings of its faces, and the network
+    predicts on the central crop (test-time shifts then act as off-centre crops).
+
+    Parameters
+    ----------
+    height, width : int
+        Size of the crops; at most the input's.
+    seed : int or None
+    """
+
+    def __init__(self, height, width, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.height = int(height)
+        self.width = int(width)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def _margins(self, input_shape):
+        spare_rows, spare_cols = input_shape[1] - self.height, input_shape[2] - self.width
+        if spare_rows < 0 or spare_cols < 0:
+            raise ValueError(
+                f"{self.name}: a {self.height}x{self.width} crop does not fit in {input_shape[1]}x{input_shape[2]} images"
+            )
+        return spare_rows, spare_cols
+
+    def centre_offsets(self, input_shape):
+        """(top, left) of the central crop: what inference uses."""
+        spare_rows, spare_cols = self._margins(input_shape)
+        return spare_rows // 2, spare_cols // 2
+
+    def call(self, inputs, training=None):
+        spare_rows, spare_cols = self._margins(inputs.shape)
+        if not training:
+            top, left = self.centre_offsets(inputs.shape)
+            return inputs[:, top : top + self.height, left : left + self.width]
+        batch = tf.shape(inputs)[0]
+        top = keras.random.randint((batch,), 0, spare_rows + 1, seed=self.seed_generator, dtype="int32")
+        left = keras.random.randint((batch,), 0, spare_cols + 1, seed=self.seed_generator, dtype="int32")
+        rows = top[:, None] + tf.range(self.height)[None, :]
+        cols = left[:, None] + tf.range(self.width)[None, :]
+        crops = tf.gather(inputs, rows, axis=1, batch_dims=1)
+        return tf.gather(crops, cols, axis=2, batch_dims=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.height, self.width, *input_shape[3:])
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width, "seed": self.seed}
