@@ -324,7 +324,7 @@ def test_official_split_fits_on_training_and_selects_on_publictest():
 def test_jpeg_folders_decode_to_the_pixels_pil_gives(tmp_path, small, quality):
     """Gray 48x48 JPEGs (FER2013's files) take the libjpeg-turbo fast path; colour, other sizes and PNGs
     take PIL's; all load to what PIL decodes."""
-    from sklearn_fer.datasets._fer2013 import _decode_gray_jpeg
+    from sklearn_fer._decoding import decode_gray_jpeg
 
     images, labels = small
     usages = np.where(np.arange(len(labels)) % 2, "Training", "PublicTest")
@@ -340,5 +340,41 @@ def test_jpeg_folders_decode_to_the_pixels_pil_gives(tmp_path, small, quality):
             if expected.size != (48, 48):
                 expected = expected.resize((48, 48), Image.Resampling.BILINEAR)
         np.testing.assert_array_equal(image, np.asarray(expected), err_msg=file)
-    fast = [_decode_gray_jpeg(open(file, "rb").read()) is not None for file in fer.filenames]
+    fast = [decode_gray_jpeg(open(file, "rb").read()) is not None for file in fer.filenames]
     assert len(fast) == len(labels) + 2 and sum(fast) == len(labels), "only the gray 48x48 JPEGs take the fast path"
+
+
+def test_worker_processes_decode_what_this_process_decodes(tmp_path, small, monkeypatch):
+    """Big folders decode in worker processes (here: from 4 files a worker); the arrays, the named errors
+    and the skip warnings are those of the in-process decoder."""
+    from sklearn_fer import _decoding
+
+    images, labels = small
+    usages = np.where(np.arange(len(labels)) % 2, "Training", "PublicTest")
+    root = write_image_folders(tmp_path / "faces", images, labels, usages, suffix=".jpg")
+    here = load_fer2013(root, cache=False, progress=False)
+    started = []
+    start_worker = _decoding._start_worker
+    monkeypatch.setattr(_decoding, "_start_worker", lambda *a: started.append(1) or start_worker(*a))
+    monkeypatch.setattr(_decoding, "MIN_FILES_PER_WORKER", 4)
+    for n_jobs in (2, 3):
+        spread = load_fer2013(root, cache=False, progress=True, n_jobs=n_jobs)
+        for name in ("images", "target", "usage", "filenames"):
+            np.testing.assert_array_equal(spread[name], here[name], err_msg=name)
+    assert len(started) == 5
+    (root / "train" / "fear" / "Training_broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    with pytest.raises(ValueError, match="Training_broken.jpg: unreadable image"):
+        load_fer2013(root, cache=False, progress=False, n_jobs=2)
+    with pytest.warns(UserWarning, match=r"skipped 1 bad image.*Training_broken.jpg"):
+        assert len(load_fer2013(root, on_bad_rows="skip", cache=False, progress=False, n_jobs=2).target) == len(labels)
+
+
+def test_a_failing_worker_is_reported_with_its_error_output(tmp_path, small, monkeypatch):
+    from sklearn_fer import _decoding
+
+    images, labels = small
+    root = write_image_folders(tmp_path / "faces", images, labels, ["Training"] * len(labels), suffix=".jpg")
+    monkeypatch.setattr(_decoding, "MIN_FILES_PER_WORKER", 4)
+    monkeypatch.setattr(_decoding, "_WORKER_CODE", "import sys; sys.exit('decoder exploded')")
+    with pytest.raises(RuntimeError, match=r"an image-decoding worker failed \(exit code 1\):\ndecoder exploded"):
+        load_fer2013(root, cache=False, progress=False, n_jobs=2)

@@ -12,13 +12,13 @@ import os
 import re
 import shutil
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
 from .._constants import EMOTIONS, IMAGE_SHAPE, USAGES
+from .._decoding import decode_files, decode_in_workers, worker_count
 from ._cache import cache_path
 from ._csv_fast import read_clean_csv
 from ._pixels import find_bad_pixel_rows
@@ -100,7 +100,8 @@ def load_fer2013(
     data_home : str, default=None
         Cache folder; defaults to ``$SKLEARN_FER_DATA`` or ``~/.cache/sklearn-fer``.
     n_jobs : int, default=None
-        Threads used to decode image files (``None``: one per CPU core).
+        Worker processes that decode image files (``None``: one per CPU core). Folders
+        of a few thousand images decode in this process, faster than a worker starts.
     progress : bool, default=True
         Show a progress bar while parsing.
     return_X_y : bool, default=False
@@ -125,9 +126,8 @@ def load_fer2013(
     if not path.exists():
         raise ValueError(f"FER2013 path {str(path)!r} does not exist")
     kind, sources = detect_layout(path)
-    reader = _READERS[kind]
     options = dict(split_usage=split_usage, on_bad_rows=on_bad_rows, resize=resize, progress=progress, n_jobs=n_jobs)
-    arrays = _cached(reader, sources, options, kind, cache, data_home)
+    arrays = _cached(kind, sources, options, cache, data_home)
     keep = np.isin(arrays["usage"], wanted_usages) if wanted_usages else slice(None)
     images = arrays["images"][keep]
     bunch = Bunch(
@@ -185,37 +185,32 @@ def _check_usage_filter(usage):
 # --------------------------------------------------------------------------- cache
 
 
-def _source_fingerprint(sources, kind, options):
-    """A key of the sources' content: every file's path, size and modification time (one stat each)."""
-    lines = [f"{_CACHE_VERSION}|{kind}|{options['split_usage']}|{options['on_bad_rows']}|{options['resize']}"]
-    for source in sources:
-        lines.append(str(source.resolve()))
-        lines.extend(_stat_lines(source))
-    return hashlib.sha1("\n".join(lines).encode()).hexdigest()[:20]
+def _source_fingerprint(kind, scanned, options):
+    """A key of the sources' content: their paths, and every file's name, size and modification time.
+
+    One ``stat`` a file, so that a file rewritten in place (same name, same folder listing) is read again.
+    """
+    digest = hashlib.sha1(f"{_CACHE_VERSION}|{kind}|{options['split_usage']}|{options['on_bad_rows']}|{options['resize']}".encode())
+    if kind == "folder":
+        for split_dir in dict.fromkeys(split_dir for split_dir, *_ in scanned):
+            digest.update(f"\n{split_dir.resolve()}".encode())
+        for part in _folder_stats(scanned):
+            digest.update(part)
+    else:
+        for source in scanned:
+            stat = source.stat()
+            digest.update(f"\n{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:20]
 
 
-def _stat_lines(source):
-    """``name|size|mtime`` of a file, or of every file below a folder (each folder's path first), in a stable order."""
-    if not source.is_dir():
-        stat = source.stat()
-        return [f"|{stat.st_size}|{stat.st_mtime_ns}"]
-    lines = []
-    for root, dirs, _ in os.walk(source):
-        dirs.sort()
-        with os.scandir(root) as entries:
-            files = sorted((entry.name, entry.stat()) for entry in entries if entry.is_file())
-        lines.append(os.path.relpath(root, source))
-        lines.extend(f"{name}|{stat.st_size}|{stat.st_mtime_ns}" for name, stat in files)
-    return lines
-
-
-def _cached(reader, sources, options, kind, cache, data_home):
-    """The reader's arrays, from the cache when the sources are unchanged.
+def _cached(kind, sources, options, cache, data_home):
+    """The arrays of the sources, from the cache when they are unchanged.
 
     The cache keeps what the reader skipped (``on_bad_rows="skip"``), so every load
     warns about those rows, not only the one that parsed the files.
     """
-    arrays = _read_or_reuse(reader, sources, options, kind, cache, data_home)
+    scanned = _scan_folders(sources) if kind == "folder" else sources
+    arrays = _read_or_reuse(kind, scanned, options, cache, data_home)
     skipped = arrays.pop("skipped")
     for message in skipped:
         warnings.warn(str(message), UserWarning, stacklevel=3)
@@ -225,14 +220,15 @@ def _cached(reader, sources, options, kind, cache, data_home):
 _CACHED_ARRAYS = ("images", "target", "usage", "filenames", "skipped")
 
 
-def _read_or_reuse(reader, sources, options, kind, cache, data_home):
+def _read_or_reuse(kind, scanned, options, cache, data_home):
     """The reader's arrays, or the cached ones: a folder of plain ``.npy`` files (``np.load`` speed)."""
+    reader = _READERS[kind]
     if not cache:
-        return reader(sources, **options)
-    target = cache_path(f"fer2013-{_source_fingerprint(sources, kind, options)}", data_home)
+        return reader(scanned, **options)
+    target = cache_path(f"fer2013-{_source_fingerprint(kind, scanned, options)}", data_home)
     if target.is_dir():
         return {name: np.load(target / f"{name}.npy", allow_pickle=False) for name in _CACHED_ARRAYS}
-    arrays = reader(sources, **options)
+    arrays = reader(scanned, **options)
     temporary = target.with_name(f".{target.name}.{os.getpid()}")
     temporary.mkdir(parents=True, exist_ok=True)
     for name in _CACHED_ARRAYS:
@@ -351,8 +347,39 @@ def _skipped_message(source, rows):
 # --------------------------------------------------------------------------- image folders
 
 
-def _list_images(split_dirs, split_usage=None):
-    """``(file, label, usage)`` for every image below the split folders, validated.
+def _scan_folders(split_dirs):
+    """``(split folder, emotion folder, label, sorted image file names)`` of every emotion folder, validated."""
+    scan = []
+    for split_dir in split_dirs:
+        for emotion_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
+            name = emotion_dir.name.lower()
+            if name not in EMOTIONS:
+                raise ValueError(f"{emotion_dir}: unknown emotion folder {emotion_dir.name!r}; expected one of {EMOTIONS}")
+            # Plain strings from one listdir: a Path or a DirEntry per file would cost more than decoding it.
+            names = sorted(n for n in os.listdir(emotion_dir) if os.path.splitext(n)[1].lower() in _IMAGE_SUFFIXES)
+            scan.append((split_dir, str(emotion_dir), EMOTIONS.index(name), names))
+    if not any(names for *_, names in scan):
+        raise ValueError(f"{split_dirs[0].parent}: no image files found under {[d.name for d in split_dirs]}/<emotion>/")
+    return scan
+
+
+def _folder_stats(scan):
+    """Each folder's path and file names, then every file's size and modification time: one ``stat`` a file."""
+    listing, stats = [], []
+    for _, folder, _, names in scan:
+        listing.append(folder + "\0" + "\0".join(names))
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            for name in names:
+                stat = os.stat(name, dir_fd=descriptor)
+                stats.append((stat.st_size, stat.st_mtime_ns))
+        finally:
+            os.close(descriptor)
+    return "\n".join(listing).encode(), np.array(stats, dtype=np.int64).tobytes()
+
+
+def _list_images(scan, split_usage=None):
+    """``(file, label, usage)`` for every scanned image.
 
     Usage comes from a file's prefix (``Training_``, ...), else from its split folder's name, else
     (a one-split ``<emotion>/*.jpg`` folder) from ``split_usage``.
@@ -360,28 +387,17 @@ def _list_images(split_dirs, split_usage=None):
     entries = []
     if isinstance(split_usage, str):
         _check_choice("split_usage", split_usage, USAGES)
-    for split_dir in split_dirs:
+    for split_dir, folder, label, names in scan:
         folder_usage = _SPLIT_ALIASES.get(split_dir.name.lower(), split_usage if isinstance(split_usage, str) else None)
-        for emotion_dir in sorted(p for p in split_dir.iterdir() if p.is_dir()):
-            name = emotion_dir.name.lower()
-            if name not in EMOTIONS:
-                raise ValueError(f"{emotion_dir}: unknown emotion folder {emotion_dir.name!r}; expected one of {EMOTIONS}")
-            label = EMOTIONS.index(name)
-            folder = str(emotion_dir)
-            # Plain strings and one scandir: a Path per file would cost more than decoding it.
-            with os.scandir(folder) as listing:
-                names = sorted(entry.name for entry in listing if os.path.splitext(entry.name)[1].lower() in _IMAGE_SUFFIXES)
-            for file_name in names:
-                prefix = _FILE_PREFIX.match(file_name)
-                usage = _canonical_usage(prefix.group(1)) if prefix else folder_usage
-                if usage is None:
-                    raise ValueError(
-                        f"{os.path.join(folder, file_name)}: the file name does not say its split (Training_*, PublicTest_*, "
-                        f"PrivateTest_*) and {split_dir} is not a split folder; pass split_usage='Training' (or 'PublicTest' / 'PrivateTest')"
-                    )
-                entries.append((os.path.join(folder, file_name), label, usage))
-    if not entries:
-        raise ValueError(f"{split_dirs[0].parent}: no image files found under {[d.name for d in split_dirs]}/<emotion>/")
+        for file_name in names:
+            prefix = _FILE_PREFIX.match(file_name)
+            usage = _canonical_usage(prefix.group(1)) if prefix else folder_usage
+            if usage is None:
+                raise ValueError(
+                    f"{os.path.join(folder, file_name)}: the file name does not say its split (Training_*, PublicTest_*, "
+                    f"PrivateTest_*) and {split_dir} is not a split folder; pass split_usage='Training' (or 'PublicTest' / 'PrivateTest')"
+                )
+            entries.append((os.path.join(folder, file_name), label, usage))
     return entries
 
 
@@ -392,85 +408,29 @@ def _canonical_usage(prefix):
     return _USAGE_OF_PREFIX[prefix.lower()]
 
 
-def _read_image(file, resize):
-    """Grayscale uint8 48x48 image, or an error message.
-
-    A 48x48 grayscale JPEG (every FER2013 image) is decoded by libjpeg-turbo through
-    simplejpeg, without PIL's per-image overhead, to the same pixels PIL gives; any
-    other image goes through PIL.
-    """
-    try:
-        with open(file, "rb") as stream:
-            data = stream.read()
-    except OSError as error:
-        return None, f"unreadable image ({error.__class__.__name__}: {error})"
-    image = _decode_gray_jpeg(data)
-    return (image, None) if image is not None else _read_with_pil(data, resize)
-
-
-def _decode_gray_jpeg(data):
-    """The pixels of a 48x48 grayscale JPEG, or None for anything else."""
-    if data[:2] != b"\xff\xd8":
-        return None
-    import simplejpeg
-
-    try:
-        height, width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
-        if colorspace != "Gray" or (height, width) != IMAGE_SHAPE:
-            return None
-        return simplejpeg.decode_jpeg(data, colorspace="GRAY")[..., 0]
-    except ValueError:  # damaged: PIL names the problem
-        return None
-
-
-def _read_with_pil(data, resize):
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            gray = image.convert("L")
-            if gray.size != IMAGE_SHAPE[::-1]:
-                if not resize:
-                    return None, f"image is {gray.size[0]}x{gray.size[1]}, expected 48x48 (pass resize=True to resize)"
-                gray = gray.resize(IMAGE_SHAPE[::-1], Image.Resampling.BILINEAR)
-            return np.asarray(gray, dtype=np.uint8), None
-    except (UnidentifiedImageError, OSError) as error:
-        return None, f"unreadable image ({error.__class__.__name__}: {error})"
-
-
-# Images a thread decodes per task: one task per image would cost more in scheduling than in decoding.
-_IMAGES_PER_TASK = 512
-
-
-def _read_folders(sources, *, split_usage, on_bad_rows, resize, progress, n_jobs, **_):
+def _decode(files, resize, n_jobs, progress):
+    """Images and problems of ``files``: in worker processes when there are enough files to pay for them."""
     from tqdm.auto import tqdm
 
-    entries = _list_images(sources, split_usage)
-    images = np.zeros((len(entries), *IMAGE_SHAPE), dtype=np.uint8)
-    good = np.ones(len(entries), dtype=bool)
-    skipped = []
-    starts = range(0, len(entries), _IMAGES_PER_TASK)
+    n_workers = worker_count(len(files), n_jobs)
+    with tqdm(total=len(files), desc="Reading images", unit=" img", disable=not progress, mininterval=0.5) as bar:
+        if n_workers == 1:
+            images, problems = decode_files(files, resize)
+            bar.update(len(files))
+            return images, problems
+        return decode_in_workers(files, resize, n_workers, on_chunk_done=bar.update)
 
-    def read_task(start):
-        return [_read_image(file, resize) for file, _, _ in entries[start : start + _IMAGES_PER_TASK]]
 
-    with ThreadPoolExecutor(max_workers=n_jobs or os.cpu_count() or 2) as pool, tqdm(
-        total=len(entries), desc="Reading images", unit=" img", disable=not progress, mininterval=0.5
-    ) as bar:
-        for start, results in zip(starts, pool.map(read_task, starts)):
-            for index, (image, problem) in enumerate(results, start=start):
-                if problem is None:
-                    images[index] = image
-                    continue
-                if on_bad_rows == "raise":
-                    raise ValueError(f"{entries[index][0]}: {problem}")
-                good[index] = False
-                skipped.append(str(entries[index][0]))
-            bar.update(len(results))
-    message = [f"skipped {len(skipped)} bad image(s) (on_bad_rows='skip'): {skipped[:5]}"] if skipped else []
+def _read_folders(scan, *, split_usage, on_bad_rows, resize, progress, n_jobs, **_):
+    entries = _list_images(scan, split_usage)
     files, labels, usages = zip(*entries)
+    images, problems = _decode(files, resize, n_jobs, progress)
+    bad = np.flatnonzero(problems != "")
+    if len(bad) and on_bad_rows == "raise":
+        raise ValueError(f"{files[bad[0]]}: {problems[bad[0]]}")
+    skipped = [files[index] for index in bad]
+    message = [f"skipped {len(skipped)} bad image(s) (on_bad_rows='skip'): {skipped[:5]}"] if skipped else []
+    good = problems == ""
     return {
         "skipped": np.array(message, dtype=str),
         "images": images[good],

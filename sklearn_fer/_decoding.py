@@ -1,0 +1,165 @@
+"""Image files to 48x48 grayscale arrays, in this process or spread over worker processes.
+
+The workers are fresh interpreters running :func:`serve` (``python -c``), not
+``multiprocessing`` children: they never re-import the user's script (a script
+without an ``if __name__ == "__main__"`` guard stays safe) and are never forked
+from a process that may hold TensorFlow's threads. This module imports only
+NumPy, so a worker starts in a fraction of a second.
+"""
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ._constants import IMAGE_SHAPE
+
+# Fewer files than this per worker decode faster in this process than a worker starts.
+MIN_FILES_PER_WORKER = 4096
+_WORKER_CODE = "from sklearn_fer._decoding import serve; serve()"
+
+
+def read_image(file, resize):
+    """Grayscale uint8 48x48 image and ``None``, or ``None`` and what is wrong with the file.
+
+    A 48x48 grayscale JPEG (every FER2013 image) is decoded by libjpeg-turbo through
+    simplejpeg, without PIL's per-image overhead, to the same pixels PIL gives; any
+    other image goes through PIL (``resize``: other sizes are resized, else refused).
+    """
+    try:
+        with open(file, "rb") as stream:
+            data = stream.read()
+    except OSError as error:
+        return None, f"unreadable image ({error.__class__.__name__}: {error})"
+    image = decode_gray_jpeg(data)
+    return (image, None) if image is not None else _read_with_pil(data, resize)
+
+
+def decode_gray_jpeg(data):
+    """The pixels of a 48x48 grayscale JPEG, or None for anything else."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    import simplejpeg
+
+    try:
+        height, width, colorspace, _ = simplejpeg.decode_jpeg_header(data)
+        if colorspace != "Gray" or (height, width) != IMAGE_SHAPE:
+            return None
+        return simplejpeg.decode_jpeg(data, colorspace="GRAY")[..., 0]
+    except ValueError:  # damaged: PIL names the problem
+        return None
+
+
+def _read_with_pil(data, resize):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            gray = image.convert("L")
+            if gray.size != IMAGE_SHAPE[::-1]:
+                if not resize:
+                    return None, f"image is {gray.size[0]}x{gray.size[1]}, expected 48x48 (pass resize=True to resize)"
+                gray = gray.resize(IMAGE_SHAPE[::-1], Image.Resampling.BILINEAR)
+            return np.asarray(gray, dtype=np.uint8), None
+    except (UnidentifiedImageError, OSError) as error:
+        return None, f"unreadable image ({error.__class__.__name__}: {error})"
+
+
+def decode_files(files, resize):
+    """Decode ``files`` here.
+
+    Returns
+    -------
+    images : ndarray of shape (n, 48, 48), uint8
+        Zeros where a file could not be read.
+    problems : ndarray of shape (n,), str
+        What is wrong with each file; ``""`` for the good ones.
+    """
+    images = np.zeros((len(files), *IMAGE_SHAPE), dtype=np.uint8)
+    problems = [""] * len(files)
+    for index, file in enumerate(files):
+        image, problem = read_image(file, resize)
+        if problem is None:
+            images[index] = image
+        else:
+            problems[index] = problem
+    return images, np.array(problems, dtype=str)
+
+
+def worker_count(n_files, n_jobs=None):
+    """How many worker processes pay for ``n_files`` files (1: decode in this process)."""
+    wanted = n_jobs if n_jobs and n_jobs > 0 else os.cpu_count() or 1
+    return max(1, min(wanted, n_files // MIN_FILES_PER_WORKER))
+
+
+def decode_in_workers(files, resize, n_workers, on_chunk_done=None):
+    """:func:`decode_files` over ``n_workers`` worker processes, each given a contiguous chunk.
+
+    ``on_chunk_done(n)`` is called as each chunk of ``n`` files comes back (progress bars).
+    A worker that dies raises ``RuntimeError`` with its error output.
+    """
+    chunks = [chunk for chunk in np.array_split(np.arange(len(files)), n_workers) if len(chunk)]
+    workers = [_start_worker([files[i] for i in chunk], resize) for chunk in chunks]
+    images, problems = [], []
+    try:
+        for worker, chunk in zip(workers, chunks):
+            chunk_images, chunk_problems = _collect(worker)
+            images.append(chunk_images)
+            problems.append(chunk_problems)
+            if on_chunk_done is not None:
+                on_chunk_done(len(chunk))
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            worker.stdout.close()
+            worker.error_output.close()
+    return np.concatenate(images), np.concatenate(problems)
+
+
+def _start_worker(files, resize):
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    # Error output goes to a file: a pipe nobody reads until the end could fill and stall the worker.
+    errors = tempfile.TemporaryFile()
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER_CODE, "resize" if resize else "exact"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=env,
+    )
+    worker.error_output = errors
+    # The worker reads its whole list before it decodes, so writing it all here cannot deadlock.
+    try:
+        worker.stdin.write(b"\0".join(os.fsencode(file) for file in files))
+        worker.stdin.close()
+    except BrokenPipeError:  # the worker died at start-up: _collect reports its error output
+        pass
+    return worker
+
+
+def _collect(worker):
+    stream = io.BytesIO(worker.stdout.read())  # a pipe is not a seekable file for np.fromfile
+    try:
+        images = np.lib.format.read_array(stream, allow_pickle=False)
+        problems = np.lib.format.read_array(stream, allow_pickle=False)
+    except ValueError:  # the stream ended early: the worker failed
+        worker.wait()
+        worker.error_output.seek(0)
+        details = worker.error_output.read().decode(errors="replace")
+        raise RuntimeError(f"an image-decoding worker failed (exit code {worker.returncode}):\n{details}") from None
+    return images, problems
+
+
+def serve():
+    """Worker process: NUL-separated file names on stdin; the images, then the problems, as ``.npy`` on stdout."""
+    resize = sys.argv[1] == "resize"
+    listing = sys.stdin.buffer.read()
+    files = [os.fsdecode(name) for name in listing.split(b"\0")] if listing else []
+    images, problems = decode_files(files, resize)
+    np.lib.format.write_array(sys.stdout.buffer, images, allow_pickle=False)
+    np.lib.format.write_array(sys.stdout.buffer, problems, allow_pickle=False)
+    sys.stdout.buffer.flush()
