@@ -350,7 +350,9 @@ def test_docstrings_show_each_networks_own_defaults():
         (dict(lr_schedule="step"), "The 'lr_schedule' parameter of FNNClassifier must be a str among .*'cosine'.* or None. Got 'step'"),
         (dict(dropout=2), "The 'dropout' parameter of FNNClassifier must be a float in the range \\[0.0, 1.0\\). Got 2"),
         (dict(learning_rate=-1), "The 'learning_rate' parameter of FNNClassifier must be a float in the range \\(0.0, inf\\). Got -1"),
-        (dict(optimizer="nonsense"), "unknown optimizer 'nonsense'"),
+        (dict(optimizer="nonsense"), "optimizer 'nonsense': Could not interpret optimizer identifier"),
+        (dict(optimizer={"class_name": "SGD", "config": {"nesterovv": True}}), "optimizer .*: Argument\\(s\\) not recognized: \\{'nesterovv'"),
+        (dict(optimizer={"config": {}}), "optimizer config \\{'config': \\{\\}\\}: expected \\{'class_name'"),
         (dict(dtype_policy="float16"), "The 'dtype_policy' parameter of FNNClassifier must be a str among .*'auto'.* Got 'float16'"),
         (dict(image_shape=(10, 10)), "image_shape=\\(10, 10\\) needs 100 features"),
         (dict(tta_shift=48), "tta_shift must be an integer number of pixels in \\[0, 48\\), got 48"),
@@ -367,3 +369,16 @@ def test_single_class_is_rejected(data):
     X, _, _, _ = data
     with pytest.raises(ValueError, match="at least 2 classes"):
         TINY["fnn"](epochs=1).fit(X[:10], np.zeros(10, int))
+
+
+def test_an_optimizer_config_sets_what_a_name_cannot(data, tmp_path):
+    from sklearn_fer.estimators import load_model
+
+    X, y, _, _ = data
+    config = {"class_name": "SGD", "config": {"momentum": 0.8, "nesterov": True, "weight_decay": 5e-4}}
+    network = TINY["cnn"](epochs=1, optimizer=config, learning_rate=0.02, lr_schedule=None).fit(X, y)
+    optimizer = network.model_.optimizer
+    assert type(optimizer).__name__ == "SGD" and optimizer.nesterov and optimizer.weight_decay == 5e-4
+    assert np.isclose(float(optimizer.momentum), 0.8) and np.isclose(float(optimizer.learning_rate), 0.02)
+    network.save(tmp_path / "sgd.keras")
+    assert load_model(tmp_path / "sgd.keras").get_params()["optimizer"] == config

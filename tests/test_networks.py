@@ -133,3 +133,28 @@ def test_cropping_network_saves_loads_and_predicts_on_central_crops(faces, tmp_p
     network.save(tmp_path / "crop.keras")
     loaded = load_model(tmp_path / "crop.keras")
     np.testing.assert_allclose(loaded.predict_proba(X[:20]), network.predict_proba(X[:20]), rtol=1e-5)
+
+
+_QUIET_SCRIPT = """
+import numpy as np
+from sklearn_fer.networks import make_optimizer
+make_optimizer("adam", 0.1)
+from sklearn_fer.estimators import CNNClassifier
+X, y = np.random.default_rng(0).random((40, 2304)), np.arange(40) % 2
+for _ in range(6):  # fits in one process trace their own step functions (TensorFlow's "retracing")
+    CNNClassifier(filters=(2,), dense_units=4, epochs=1, batch_size=8).fit(X, y).predict(X[:3])
+"""
+
+
+@pytest.mark.parametrize("user_level", [None, "0"])
+def test_the_python_api_is_quiet_unless_the_user_asks_for_tensorflow_logs(user_level):
+    import os
+
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    if user_level is not None:
+        env["TF_CPP_MIN_LOG_LEVEL"] = user_level
+    stderr = subprocess.run([sys.executable, "-c", _QUIET_SCRIPT], env=env, capture_output=True, text=True, check=True).stderr
+    if user_level is None:
+        assert "oneDNN" not in stderr and "cuInit" not in stderr and "retracing" not in stderr, stderr
+    else:  # the user's level wins: TensorFlow's C++ start-up lines are back
+        assert "oneDNN custom operations" in stderr or "cpu_feature_guard" in stderr, stderr

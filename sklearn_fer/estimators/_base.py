@@ -35,8 +35,9 @@ _COMMON_PARAMETERS = """
     image_shape : tuple of int, default={image_shape!r}
         ``(h, w)`` of flat input rows (one dimension may be -1); image-shaped
         input ``(n, h, w[, 1])`` is accepted as well.
-    optimizer : str, default={optimizer!r}
-        Keras optimizer name ("adam", "sgd" (momentum 0.9), "rmsprop", "adamw", ...).
+    optimizer : str or dict, default={optimizer!r}
+        Keras optimizer name ("adam", "sgd" (momentum 0.9), "rmsprop", "adamw", ...) or config
+        (``{{"class_name": "SGD", "config": {{"momentum": 0.9, "nesterov": True, "weight_decay": 5e-4}}}}``).
     learning_rate : float, default={learning_rate!r}
     lr_schedule : {{"cosine", "plateau", None}}, default={lr_schedule!r}
         ``"cosine"``: cosine decay of the learning rate to zero over the ``epochs``
@@ -251,7 +252,7 @@ class FERNetworkClassifier(KerasClassifier):
 
     _parameter_constraints: dict = {
         "image_shape": [tuple, list, None],
-        "optimizer": [str],
+        "optimizer": [str, dict],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],

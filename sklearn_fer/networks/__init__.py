@@ -1,5 +1,9 @@
 """Pure Keras network builders (functions returning compiled models), kept apart from the estimators."""
 
+from .._quiet import quiet_tensorflow
+
+quiet_tensorflow()  # before anything here imports TensorFlow
+
 from ._builders import (
     augmentation_layers,
     build_cnn,

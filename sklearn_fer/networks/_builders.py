@@ -38,19 +38,28 @@ def _dtype_policy(name):
 
 
 def make_optimizer(name, learning_rate):
-    """A Keras optimizer from its name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ``"adamw"``, ...).
+    """A Keras optimizer from its name (``"adam"``, ``"sgd"``, ``"rmsprop"``, ``"adamw"``, ...) or its config.
 
-    ``learning_rate`` is a float or a ``keras.optimizers.schedules.LearningRateSchedule``
-    (every builder's ``learning_rate`` accepts either).
+    ``name`` may also be a Keras optimizer config, ``{"class_name": "SGD", "config": {"momentum": 0.9,
+    "nesterov": True, "weight_decay": 5e-4}}``, for settings beyond the defaults. ``learning_rate`` is a
+    float or a ``keras.optimizers.schedules.LearningRateSchedule`` (every builder's ``learning_rate``
+    accepts either) and wins over one in the config.
     """
     keras = _keras()
-    config = {"learning_rate": learning_rate}
-    if name.lower() == "sgd":
-        config["momentum"] = 0.9
+    if isinstance(name, dict):
+        if set(name) - {"class_name", "config"} or "class_name" not in name:
+            raise ValueError(f"optimizer config {name!r}: expected {{'class_name': ..., 'config': {{...}}}}")
+        class_name, config = name["class_name"], {**name.get("config", {}), "learning_rate": learning_rate}
+    else:
+        class_name, config = name, {"learning_rate": learning_rate}
+        if name.lower() == "sgd":
+            config["momentum"] = 0.9
     try:
-        return keras.optimizers.get({"class_name": name, "config": config})
-    except ValueError:
-        raise ValueError(f"unknown optimizer {name!r}; use a Keras optimizer name such as 'adam', 'sgd', 'rmsprop'") from None
+        return keras.optimizers.get({"class_name": class_name, "config": config})
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"optimizer {name!r}: {error}; use a Keras optimizer name such as 'adam', 'sgd', 'rmsprop', or its config"
+        ) from None
 
 
 def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, crop=None, seed=None):
