@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
-from skimage.feature import hog, local_binary_pattern
+from skimage.feature import daisy, hog, local_binary_pattern
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from sklearn_fer.features import HOGTransformer, LBPTransformer, hog_batch, hog_image
+from sklearn_fer.features import BagOfVisualWords, HOGTransformer, LBPTransformer, hog_batch, hog_image
 
 HOG_SETTINGS = [
     dict(),
@@ -83,3 +83,34 @@ def test_hog_linear_svm_beats_the_majority_class_by_far(faces):
     pipe = make_pipeline(HOGTransformer(pixels_per_cell=(6, 6), cells_per_block=(2, 2)), StandardScaler(), LinearSVC(C=0.01))
     score = cross_val_score(pipe, faces.data, faces.target, cv=3).mean()
     assert score > dummy + 0.3, (score, dummy)
+
+
+def test_bag_of_words_counts_the_nearest_words_of_dense_daisy_descriptors(faces):
+    bovw = BagOfVisualWords(n_words=16, step=4, radius=8, pyramid=(1, 2), power=1.0, random_state=0)
+    features = bovw.fit_transform(faces.images[:60])
+    assert features.shape == (60, 16 * 5) and len(bovw.get_feature_names_out()) == 80
+    descriptors = daisy(faces.images[7].astype(float), step=4, radius=8, rings=2, histograms=6, orientations=8)
+    words = bovw.codebook_.predict(descriptors.reshape(-1, descriptors.shape[-1])).reshape(descriptors.shape[:2])
+    np.testing.assert_allclose(features[7, :16], np.bincount(words.ravel(), minlength=16) / words.size)
+    assert words.shape == (8, 8)  # centres 8, 12, ..., 36 along each axis
+    top_left = words[:4, :4]
+    np.testing.assert_allclose(features[7, 16:32], np.bincount(top_left.ravel(), minlength=16) / top_left.size)
+    np.testing.assert_allclose(features.reshape(60, 5, 16).sum(axis=2), 1.0)  # every cell's frequencies
+    hellinger = BagOfVisualWords(n_words=16, pyramid=(1, 2), random_state=0).fit(faces.images[:60])
+    np.testing.assert_allclose(hellinger.transform(faces.images[:60]), np.sqrt(features))
+
+
+def test_bag_of_words_errors_and_small_images(faces):
+    with pytest.raises(ValueError, match="n_words=5000 needs at least as many descriptors; the training images give 640"):
+        BagOfVisualWords(n_words=5000).fit(faces.images[:10])
+    with pytest.raises(ValueError, match="pyramid must list positive numbers of cells per side"):
+        BagOfVisualWords(pyramid=(1, 0)).fit(faces.images[:10])
+    tiny = BagOfVisualWords(n_words=3, radius=8, random_state=0).fit(faces.images[:20, :10, :12])  # padded to 17x17
+    assert tiny.transform(faces.images[:4, :10, :12]).shape == (4, 3 * 5)
+
+
+def test_bag_of_words_with_a_linear_svm_beats_the_majority_class_by_far(faces):
+    dummy = cross_val_score(DummyClassifier(), faces.data, faces.target, cv=3).mean()
+    pipe = make_pipeline(BagOfVisualWords(n_words=64, random_state=0), StandardScaler(), LinearSVC(C=0.01))
+    score = cross_val_score(pipe, faces.data, faces.target, cv=3).mean()
+    assert score > dummy + 0.2, (score, dummy)

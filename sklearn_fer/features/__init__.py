@@ -1,4 +1,4 @@
-"""Classical features: batched HOG (equal to scikit-image's) and LBP histograms."""
+"""Classical features: batched HOG (equal to scikit-image's), LBP histograms and a bag of dense visual words."""
 
 from .._discovery import estimators_defined_in
 from . import _transformers

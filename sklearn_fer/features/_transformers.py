@@ -1,4 +1,4 @@
-"""Classical face features as transformers: HOG and LBP histograms."""
+"""Classical face features as transformers: HOG, LBP histograms and a bag of visual words."""
 
 import warnings
 from numbers import Integral, Real
@@ -277,3 +277,209 @@ class LBPTransformer(ImageShapeMixin, ImageTransformerMixin):
         check_is_fitted(self)
         rows, cols = _pair(self.grid, "grid")
         return np.array([f"lbp_c{c}_b{b}" for c in range(rows * cols) for b in range(self.n_bins_)], dtype=object)
+
+
+class BagOfVisualWords(ImageShapeMixin, ImageTransformerMixin):
+    """Dense DAISY descriptors coded against a learned codebook and pooled in a spatial pyramid.
+
+    ``fit`` computes DAISY descriptors (:func:`skimage.feature.daisy`) on a
+    grid over the training images and clusters a sample of them into
+    ``n_words`` visual words (:class:`~sklearn.cluster.MiniBatchKMeans`).
+    ``transform`` gives each descriptor its nearest word and counts the words
+    in every cell of a spatial pyramid (the whole image, then 2x2 cells, ...):
+    each cell's histogram is normalised to frequencies, then square-rooted
+    (``power=0.5``: the Hellinger map, for linear and RBF kernels).
+    Images smaller than a descriptor's window (``2 * radius + 1``) are padded
+    with their edge pixels.
+
+    Parameters
+    ----------
+    n_words : int, default=256
+        Size of the codebook.
+    step : int, default=4
+        Pixels between descriptor centres.
+    radius : int, default=8
+        Radius of the outermost DAISY ring, in pixels.
+    rings : int, default=2
+    histograms : int, default=6
+        Histograms per ring.
+    orientations : int, default=8
+        Orientation bins per histogram.
+    pyramid : tuple of int, default=(1, 2)
+        Cells per side at each level (``(1, 2)``: the whole image and 2x2 cells).
+    power : float, default=0.5
+        Exponent applied to the cell frequencies (1: plain frequencies).
+    max_descriptors : int, default=100_000
+        Descriptors sampled from the training images to learn the codebook.
+    image_shape : tuple of int, default=None
+        ``(h, w)`` of flat input rows; ``None`` infers it.
+    random_state : int, RandomState instance or None, default=None
+        Sampling of the descriptors and the k-means initialisation.
+    n_jobs : int, default=None
+        Threads computing descriptors in parallel.
+
+    Attributes
+    ----------
+    image_shape_ : tuple of int
+    codebook_ : MiniBatchKMeans
+        The fitted clustering; ``codebook_.cluster_centers_`` are the words.
+    """
+
+    _search_space = {"n_words": ("choice", [128, 256, 512]), "step": ("choice", [2, 3, 4]), "radius": ("choice", [5, 8, 11])}
+    _test_params = [
+        {"n_words": 2, "step": 1, "radius": 1, "rings": 1, "histograms": 4, "orientations": 4, "pyramid": (1,), "image_shape": (1, -1)}
+    ]
+    _parameter_constraints = {
+        "n_words": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left")],
+        "radius": [Interval(Integral, 1, None, closed="left")],
+        "rings": [Interval(Integral, 1, None, closed="left")],
+        "histograms": [Interval(Integral, 1, None, closed="left")],
+        "orientations": [Interval(Integral, 1, None, closed="left")],
+        "pyramid": [tuple, list],
+        "power": [Interval(Real, 0, None, closed="neither")],
+        "max_descriptors": [Interval(Integral, 1, None, closed="left")],
+        "image_shape": [tuple, list, None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        n_words=256,
+        step=4,
+        radius=8,
+        rings=2,
+        histograms=6,
+        orientations=8,
+        pyramid=(1, 2),
+        power=0.5,
+        max_descriptors=100_000,
+        image_shape=None,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.n_words = n_words
+        self.step = step
+        self.radius = radius
+        self.rings = rings
+        self.histograms = histograms
+        self.orientations = orientations
+        self.pyramid = pyramid
+        self.power = power
+        self.max_descriptors = max_descriptors
+        self.image_shape = image_shape
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _pyramid_levels(self):
+        levels = tuple(int(cells) for cells in self.pyramid)
+        if not levels or min(levels) < 1:
+            raise ValueError(f"pyramid must list positive numbers of cells per side, got {self.pyramid!r}")
+        return levels
+
+    def _fit_input(self, X_raw, X_flat):
+        """Learn the codebook from descriptors of a sample of the training images."""
+        from sklearn.cluster import MiniBatchKMeans
+        from sklearn.utils import check_random_state
+
+        self._pyramid_levels()
+        super()._fit_input(X_raw, X_flat)
+        rng = check_random_state(self.random_state)
+        images = self._as_images(X_raw, X_flat)
+        per_image = self._descriptors(images[:1]).shape[1]
+        n_images = min(len(images), max(1, -(-self.max_descriptors // per_image)))
+        chosen = np.sort(rng.choice(len(images), n_images, replace=False))
+        descriptors = _in_batches(self._descriptors, images[chosen], self.n_jobs).reshape(-1, self._descriptor_size())
+        if len(descriptors) > self.max_descriptors:
+            descriptors = descriptors[rng.choice(len(descriptors), self.max_descriptors, replace=False)]
+        if len(descriptors) < self.n_words:
+            raise ValueError(
+                f"n_words={self.n_words} needs at least as many descriptors; the training images give {len(descriptors)}"
+            )
+        self.codebook_ = MiniBatchKMeans(
+            n_clusters=self.n_words, batch_size=4096, n_init=3, random_state=rng.randint(np.iinfo(np.int32).max)
+        ).fit(descriptors)
+
+    def _descriptor_size(self):
+        return (self.rings * self.histograms + 1) * self.orientations
+
+    def _padded(self, image):
+        window = 2 * self.radius + 1
+        short = [max(0, window - side) for side in image.shape]
+        if not any(short):
+            return image
+        return np.pad(image, [(s // 2, s - s // 2) for s in short], mode="edge")
+
+    def _descriptors(self, images):
+        """DAISY descriptors of each image: an array of shape (n, positions, descriptor size)."""
+        from skimage.feature import daisy
+
+        return np.stack([
+            daisy(
+                self._padded(np.asarray(image, dtype=np.float64)), step=self.step, radius=self.radius, rings=self.rings,
+                histograms=self.histograms, orientations=self.orientations,
+            ).reshape(-1, self._descriptor_size())
+            for image in images
+        ])
+
+    def _descriptor_grid(self, image_shape):
+        """(rows, cols) of the descriptor centres in the (padded) images."""
+        from skimage.feature import daisy
+
+        grid = daisy(
+            self._padded(np.zeros(image_shape)), step=self.step, radius=self.radius, rings=self.rings,
+            histograms=self.histograms, orientations=self.orientations,
+        ).shape[:2]
+        return grid
+
+    def transform(self, X):
+        """Spatial-pyramid histograms of the visual words.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_pixels) or (n_samples, h, w[, 1])
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_words * sum(cells ** 2 for cells in pyramid))
+        """
+        check_is_fitted(self)
+        X_flat, _ = self._check_input(X, reset=False)
+        images = self._as_images(X, X_flat)
+        words = _in_batches(self._words, images, self.n_jobs)
+        return self._histograms(words, self._descriptor_grid(images.shape[1:]))
+
+    def _words(self, images):
+        descriptors = self._descriptors(images)
+        return self.codebook_.predict(descriptors.reshape(-1, descriptors.shape[-1])).reshape(len(images), -1)
+
+    def _histograms(self, words, grid):
+        n = len(words)
+        rows, cols = np.divmod(np.arange(grid[0] * grid[1]), grid[1])
+        levels = []
+        for cells in self._pyramid_levels():
+            cell = (rows * cells // grid[0]) * cells + cols * cells // grid[1]
+            index = (np.arange(n)[:, None] * cells**2 + cell[None, :]) * self.n_words + words
+            counts = np.bincount(index.ravel(), minlength=n * cells**2 * self.n_words).reshape(n, cells**2, self.n_words)
+            sizes = np.maximum(np.bincount(cell, minlength=cells**2), 1)[None, :, None]
+            levels.append(((counts / sizes) ** self.power).reshape(n, -1))
+        return np.hstack(levels)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names ``bovw_l{level}_c{cell}_w{word}``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        check_is_fitted(self)
+        return np.array(
+            [
+                f"bovw_l{level}_c{cell}_w{word}"
+                for level, cells in enumerate(self._pyramid_levels())
+                for cell in range(cells**2)
+                for word in range(self.n_words)
+            ],
+            dtype=object,
+        )
