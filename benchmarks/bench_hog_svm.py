@@ -1,17 +1,20 @@
-"""HOG (+ scaler) + SVM pipelines on FER2013: fit on Training, report PublicTest with the shared metrics.
+"""Classical pipelines on FER2013 (HOG, HOG + LBP, a bag of dense visual words; SVMs): fit on Training,
+report PublicTest with the shared metrics, fit and predict times side by side.
 
-    python benchmarks/bench_hog_svm.py --data ../shared/data/fer2013
+    python benchmarks/bench_hog_svm.py --data ../shared/data/fer2013 [--only TEXT] [--n N]
 """
 
 import json
 
-from sklearn.pipeline import make_pipeline
+import numpy as np
+
+from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from _common import machine, parser
 from sklearn_fer.datasets import load_fer2013
-from sklearn_fer.features import HOGTransformer
+from sklearn_fer.features import BagOfVisualWords, HOGTransformer, LBPTransformer
 from sklearn_fer.metrics import evaluate
 
 PIPELINES = {
@@ -23,15 +26,31 @@ PIPELINES = {
         StandardScaler(),
         SVC(C=5.0),
     ),
+    "HOG 9/6x6/2x2 sqrt + LBP 8/1 uniform 6x6 + scaler + RBF SVC (C=5)": lambda: make_pipeline(
+        make_union(
+            HOGTransformer(orientations=9, pixels_per_cell=(6, 6), cells_per_block=(2, 2), transform_sqrt=True, n_jobs=-1),
+            LBPTransformer(n_points=8, radius=1, grid=(6, 6), n_jobs=-1),
+        ),
+        StandardScaler(),
+        SVC(C=5.0),
+    ),
+    "BoVW DAISY 256 words, step 4, 1+2x2 pyramid + RBF SVC (C=5)": lambda: make_pipeline(
+        BagOfVisualWords(n_words=256, step=4, radius=8, pyramid=(1, 2), random_state=0, n_jobs=-1), SVC(C=5.0)
+    ),
 }
 
 
 def main():
     p = parser(__doc__)
     p.add_argument("--only", default=None, help="run only pipelines whose name contains this text")
+    p.add_argument("--n", type=int, default=None, help="fit on N random Training faces and score on N // 8 PublicTest (smoke runs)")
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
+    if args.n:
+        rng = np.random.default_rng(0)
+        fit_rows, test_rows = rng.permutation(len(train.target))[: args.n], rng.permutation(len(test.target))[: args.n // 8]
+        train.data, train.target, test.data, test.target = train.data[fit_rows], train.target[fit_rows], test.data[test_rows], test.target[test_rows]
     print(f"machine: {machine()}; fit on {len(train.target)} Training, score on {len(test.target)} PublicTest")
     for name, make in PIPELINES.items():
         if args.only and args.only not in name:
