@@ -382,3 +382,75 @@ def test_an_optimizer_config_sets_what_a_name_cannot(data, tmp_path):
     assert np.isclose(float(optimizer.momentum), 0.8) and np.isclose(float(optimizer.learning_rate), 0.02)
     network.save(tmp_path / "sgd.keras")
     assert load_model(tmp_path / "sgd.keras").get_params()["optimizer"] == config
+
+
+# -- soft targets and distillation ------------------------------------------------------------------
+
+
+def _one_hot(labels, n_classes=7):
+    return np.eye(n_classes, dtype=np.float32)[labels]
+
+
+def test_target_probabilities_replace_the_labels(data):
+    X, y, _, _ = data
+    by_labels = TINY["fnn"](epochs=3, random_state=0).fit(X, y)
+    by_one_hot = TINY["fnn"](epochs=3, random_state=0).fit(X, y, target_probabilities=_one_hot(y))
+    np.testing.assert_allclose(by_one_hot.predict_proba(X), by_labels.predict_proba(X), atol=1e-6)
+    shifted = (y + 1) % 7  # the targets say another class than y for every face
+    taught = TINY["fnn"](epochs=8, random_state=0).fit(X, y, target_probabilities=_one_hot(shifted))
+    assert (taught.predict(X) == shifted).mean() > 0.5 > (taught.predict(X) == y).mean()
+
+
+def test_bad_target_probabilities_are_refused(data):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match=r"target_probabilities has shape \(280, 6\); expected \(280, 7\)"):
+        TINY["fnn"](epochs=1).fit(X, y, target_probabilities=np.full((280, 6), 1 / 6))
+    with pytest.raises(ValueError, match="each row must sum to 1"):
+        TINY["fnn"](epochs=1).fit(X, y, target_probabilities=np.full((280, 7), 0.5))
+
+
+def test_soften_is_the_softmax_of_logits_over_the_temperature():
+    from scipy.special import softmax
+
+    from sklearn_fer.estimators._distilled import soften
+
+    logits = np.random.default_rng(0).normal(size=(5, 7)) * 3
+    np.testing.assert_allclose(soften(softmax(logits, axis=1), 1.0), softmax(logits, axis=1), rtol=1e-6)
+    np.testing.assert_allclose(soften(softmax(logits, axis=1), 4.0), softmax(logits / 4.0, axis=1), rtol=1e-6)
+
+
+def test_distilled_student_learns_from_a_frozen_teacher(data):
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_fer.estimators import DistilledClassifier
+
+    X, y, X_test, _ = data
+    # A teacher that confidently names another class than y for every training face.
+    teacher = LogisticRegression(max_iter=300).fit(X / 255.0, (y + 1) % 7)
+    frozen = FrozenEstimator(make_pipeline(PixelScaler(), teacher))
+    teacher_says = frozen.predict(X)
+    assert (teacher_says == (y + 1) % 7).mean() > 0.95
+    student = TINY["fnn"](epochs=8, random_state=0)
+    copying = DistilledClassifier(frozen, student, temperature=1.0, alpha=0.0)
+    assert copying.fit(X, y) is copying
+    assert copying.teacher_ is frozen  # frozen: kept as it is, not refitted
+    np.testing.assert_array_equal(copying.classes_, np.arange(7))
+    np.testing.assert_allclose(copying.predict_proba(X_test), copying.student_.predict_proba(X_test))
+    # alpha=0: the student learns what the teacher says; alpha=1: the labels alone.
+    labels_only = DistilledClassifier(frozen, student, alpha=1.0).fit(X, y)
+    assert (copying.predict(X) == teacher_says).mean() > 0.5 > (copying.predict(X) == y).mean()
+    assert (labels_only.predict(X) == y).mean() > 0.5 > (labels_only.predict(X) == teacher_says).mean()
+    np.testing.assert_allclose(labels_only.predict_proba(X_test), clone(student).fit(X, y).predict_proba(X_test), atol=1e-6)
+
+
+def test_a_teacher_without_some_classes_of_y_is_refused(data):
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_fer.estimators import DistilledClassifier
+
+    X, y, _, _ = data
+    partial = LogisticRegression(max_iter=50).fit(X[y < 5], y[y < 5])
+    with pytest.raises(ValueError, match=r"the teacher knows the classes \[0, 1, 2, 3, 4\]; y also has \[5, 6\]"):
+        DistilledClassifier(FrozenEstimator(partial), TINY["fnn"](epochs=1)).fit(X, y)

@@ -274,7 +274,7 @@ class FERNetworkClassifier(KerasClassifier):
         "verbose": ["verbose"],
     }
 
-    def fit(self, X, y, sample_weight=None, **kwargs):
+    def fit(self, X, y, sample_weight=None, *, target_probabilities=None, **kwargs):
         """Build a new network and train it on ``(X, y)`` for ``epochs`` epochs.
 
         Parameters
@@ -283,6 +283,11 @@ class FERNetworkClassifier(KerasClassifier):
             Faces as flat rows or images.
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
+        target_probabilities : array-like of shape (n_samples, n_classes), default=None
+            Soft targets (knowledge distillation, :class:`DistilledClassifier`): the
+            network learns to give these class probabilities (columns in the order of
+            ``np.unique(y)``, rows summing to 1) instead of the one-hot labels; ``y``
+            still names the classes. ``None``: the labels.
         **kwargs : dict
             Passed to ``keras.Model.fit``.
 
@@ -292,7 +297,11 @@ class FERNetworkClassifier(KerasClassifier):
             The fitted classifier.
         """
         self._validate_params()
-        return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        self._target_probabilities = None if target_probabilities is None else np.asarray(target_probabilities, dtype=np.float32)
+        try:
+            return super().fit(X, y, sample_weight=sample_weight, **kwargs)
+        finally:
+            del self._target_probabilities
 
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
         """Train for one more epoch, keeping the network (built on the first call).
@@ -488,8 +497,23 @@ class FERNetworkClassifier(KerasClassifier):
         """Hook for networks trained on a second data set besides FER (multi-task)."""
         return train, validation
 
+    def _soft_targets(self, y):
+        """``target_probabilities`` given to ``fit`` in place of the one-hot ``y``, checked; else ``y``."""
+        probabilities = getattr(self, "_target_probabilities", None)
+        if probabilities is None:
+            return y
+        if probabilities.shape != y.shape:
+            raise ValueError(
+                f"target_probabilities has shape {probabilities.shape}; expected {y.shape}: "
+                f"one row per sample, one column per class of y ({self.classes_.tolist()})"
+            )
+        if not np.all(np.isfinite(probabilities)) or probabilities.min() < 0 or not np.allclose(probabilities.sum(axis=1), 1, atol=1e-3):
+            raise ValueError("target_probabilities must be finite, non-negative, and each row must sum to 1")
+        return probabilities
+
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         self.__dict__.pop("_forward_fn", None)
+        y = self._soft_targets(y)
         train, validation = (X, y, sample_weight), None
         if self.early_stopping:
             train, validation = self._validation_data(X, y, sample_weight)
