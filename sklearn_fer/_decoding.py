@@ -99,67 +99,87 @@ def worker_count(n_files, n_jobs=None):
 def decode_in_workers(files, resize, n_workers, on_chunk_done=None):
     """:func:`decode_files` over ``n_workers`` worker processes, each given a contiguous chunk.
 
-    ``on_chunk_done(n)`` is called as each chunk of ``n`` files comes back (progress bars).
-    A worker that dies raises ``RuntimeError`` with its error output.
+    The file names go to the workers in one shared list file and the workers write their pixels
+    straight into one shared pixel file (both memory-backed where the system has ``/dev/shm``), which
+    is read back in one copy; only the problems travel through a pipe. ``on_chunk_done(n)`` is called
+    as each chunk of ``n`` files comes back (progress bars). A worker that dies raises
+    ``RuntimeError`` with its error output.
     """
     chunks = [chunk for chunk in np.array_split(np.arange(len(files)), n_workers) if len(chunk)]
-    workers = [_start_worker([files[i] for i in chunk], resize) for chunk in chunks]
-    images, problems = [], []
+    list_file, pixels_file = _scratch_file("names"), _scratch_file("pixels")
     try:
-        for worker, chunk in zip(workers, chunks):
-            chunk_images, chunk_problems = _collect(worker)
-            images.append(chunk_images)
-            problems.append(chunk_problems)
-            if on_chunk_done is not None:
-                on_chunk_done(len(chunk))
+        with open(list_file, "wb") as names:
+            names.write(b"\0".join(os.fsencode(file) for file in files))
+        os.truncate(pixels_file, len(files) * _PIXELS)
+        workers = [_start_worker(list_file, pixels_file, int(chunk[0]), len(chunk), resize) for chunk in chunks]
+        problems = []
+        try:
+            for worker, chunk in zip(workers, chunks):
+                problems.append(_collect(worker))
+                if on_chunk_done is not None:
+                    on_chunk_done(len(chunk))
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                worker.wait()
+                worker.stdout.close()
+                worker.error_output.close()
+        images = np.fromfile(pixels_file, dtype=np.uint8).reshape(len(files), *IMAGE_SHAPE)
     finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait()
-            worker.stdout.close()
-            worker.error_output.close()
-    return np.concatenate(images), np.concatenate(problems)
+        os.unlink(list_file)
+        os.unlink(pixels_file)
+    return images, np.concatenate(problems)
 
 
-def _start_worker(files, resize):
+_PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+
+
+def _scratch_folder():
+    """Where the shared files go: memory-backed ``/dev/shm`` where there is one, else the temporary folder."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def _scratch_file(kind):
+    descriptor, path = tempfile.mkstemp(dir=_scratch_folder(), prefix=f"sklearn-fer-{kind}-")
+    os.close(descriptor)
+    return path
+
+
+def _start_worker(list_file, pixels_file, first, count, resize):
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     # Error output goes to a file: a pipe nobody reads until the end could fill and stall the worker.
     errors = tempfile.TemporaryFile()
     worker = subprocess.Popen(
-        [sys.executable, "-c", _WORKER_CODE, "resize" if resize else "exact"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, env=env,
+        [sys.executable, "-c", _WORKER_CODE, list_file, pixels_file, str(first), str(count), "resize" if resize else "exact"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=env,
     )
     worker.error_output = errors
-    # The worker reads its whole list before it decodes, so writing it all here cannot deadlock.
-    try:
-        worker.stdin.write(b"\0".join(os.fsencode(file) for file in files))
-        worker.stdin.close()
-    except BrokenPipeError:  # the worker died at start-up: _collect reports its error output
-        pass
     return worker
 
 
 def _collect(worker):
-    stream = io.BytesIO(worker.stdout.read())  # a pipe is not a seekable file for np.fromfile
+    """The problems a worker reports once its pixels are written."""
     try:
-        images = np.lib.format.read_array(stream, allow_pickle=False)
-        problems = np.lib.format.read_array(stream, allow_pickle=False)
+        problems = np.lib.format.read_array(io.BytesIO(worker.stdout.read()), allow_pickle=False)
     except ValueError:  # the stream ended early: the worker failed
         worker.wait()
         worker.error_output.seek(0)
         details = worker.error_output.read().decode(errors="replace")
         raise RuntimeError(f"an image-decoding worker failed (exit code {worker.returncode}):\n{details}") from None
-    return images, problems
+    return problems
 
 
 def serve():
-    """Worker process: NUL-separated file names on stdin; the images, then the problems, as ``.npy`` on stdout."""
-    resize = sys.argv[1] == "resize"
-    listing = sys.stdin.buffer.read()
-    files = [os.fsdecode(name) for name in listing.split(b"\0")] if listing else []
+    """Worker process: decode ``count`` files from index ``first`` of the NUL-separated list file, write
+    their pixels into the pixel file at that index, and the problems as ``.npy`` on stdout."""
+    list_file, pixels_file, first, count, resize = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "resize"
+    with open(list_file, "rb") as names:
+        files = [os.fsdecode(name) for name in names.read().split(b"\0")[first : first + count]]
     images, problems = decode_files(files, resize)
-    np.lib.format.write_array(sys.stdout.buffer, images, allow_pickle=False)
+    with open(pixels_file, "r+b") as pixels:
+        pixels.seek(first * _PIXELS)
+        pixels.write(images.tobytes())
     np.lib.format.write_array(sys.stdout.buffer, problems, allow_pickle=False)
     sys.stdout.buffer.flush()

@@ -376,5 +376,8 @@ def test_a_failing_worker_is_reported_with_its_error_output(tmp_path, small, mon
     root = write_image_folders(tmp_path / "faces", images, labels, ["Training"] * len(labels), suffix=".jpg")
     monkeypatch.setattr(_decoding, "MIN_FILES_PER_WORKER", 4)
     monkeypatch.setattr(_decoding, "_WORKER_CODE", "import sys; sys.exit('decoder exploded')")
+    (tmp_path / "scratch").mkdir()
+    monkeypatch.setattr(_decoding, "_scratch_folder", lambda: str(tmp_path / "scratch"))
     with pytest.raises(RuntimeError, match=r"an image-decoding worker failed \(exit code 1\):\ndecoder exploded"):
         load_fer2013(root, cache=False, progress=False, n_jobs=2)
+    assert list((tmp_path / "scratch").iterdir()) == []  # the shared pixel file is removed
