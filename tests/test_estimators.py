@@ -335,7 +335,7 @@ def test_plateau_schedule_and_constant_rate(data):
 
 def test_docstrings_show_each_networks_own_defaults():
     assert "lr_schedule : {\"cosine\", \"plateau\", None}, default='cosine'" in ModernCNNClassifier.__doc__
-    assert "optimizer : str, default='adamw'" in ModernCNNClassifier.__doc__
+    assert "optimizer : str or dict, default='adamw'" in ModernCNNClassifier.__doc__
     assert "lr_schedule : {\"cosine\", \"plateau\", None}, default=None" in CNNClassifier.__doc__
     assert "{common}" not in TransferCNNClassifier.__doc__ and "learning_rate : float, default=0.001" in TransferCNNClassifier.__doc__
 
