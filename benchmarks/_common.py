@@ -27,3 +27,13 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def random_subsets(train, test, n, seed=0):
+    """Smoke runs: ``n`` random Training faces and ``n // 8`` random PublicTest ones, in place (Bunches)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    for bunch, size in ((train, n), (test, n // 8)):
+        rows = rng.permutation(len(bunch.target))[:size]
+        bunch.data, bunch.target = bunch.data[rows], bunch.target[rows]

@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 from statistics import median
 
-import numpy as np
 from sklearn.frozen import FrozenEstimator
 
-from _common import machine, parser
+from _common import machine, parser, random_subsets
 from bench_ensemble import soft_vote
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.estimators import DistilledClassifier, load_model
@@ -66,9 +65,7 @@ def main():
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     if args.n:
-        rng = np.random.default_rng(0)
-        rows, test_rows = rng.permutation(len(train.target))[: args.n], rng.permutation(len(test.target))[: args.n // 8]
-        train.data, train.target, test.data, test.target = train.data[rows], train.target[rows], test.data[test_rows], test.target[test_rows]
+        random_subsets(train, test, args.n)
     members = {Path(path).stem: load_model(path) for path in args.teachers}
     teacher = soft_vote(members, train.data, train.target)
     teacher_parameters = sum(member.model_.count_params() for member in members.values())

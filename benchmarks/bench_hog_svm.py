@@ -6,13 +6,11 @@ report PublicTest with the shared metrics, fit and predict times side by side.
 
 import json
 
-import numpy as np
-
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from _common import machine, parser
+from _common import machine, parser, random_subsets
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.features import BagOfVisualWords, HOGTransformer, LBPTransformer
 from sklearn_fer.metrics import evaluate
@@ -48,9 +46,7 @@ def main():
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     if args.n:
-        rng = np.random.default_rng(0)
-        fit_rows, test_rows = rng.permutation(len(train.target))[: args.n], rng.permutation(len(test.target))[: args.n // 8]
-        train.data, train.target, test.data, test.target = train.data[fit_rows], train.target[fit_rows], test.data[test_rows], test.target[test_rows]
+        random_subsets(train, test, args.n)
     print(f"machine: {machine()}; fit on {len(train.target)} Training, score on {len(test.target)} PublicTest")
     for name, make in PIPELINES.items():
         if args.only and args.only not in name:

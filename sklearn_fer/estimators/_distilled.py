@@ -102,9 +102,8 @@ class DistilledClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         missing = classes[~np.isin(classes, teacher_classes)]
         if missing.size:
             raise ValueError(f"the teacher knows the classes {teacher_classes.tolist()}; y also has {missing.tolist()}")
-        columns = np.searchsorted(teacher_classes, classes) if np.all(teacher_classes[:-1] <= teacher_classes[1:]) else [
-            int(np.flatnonzero(teacher_classes == c)[0]) for c in classes
-        ]
+        column_of = {label: column for column, label in enumerate(teacher_classes.tolist())}
+        columns = [column_of[label] for label in classes.tolist()]
         soft = soften(teacher_probabilities[:, columns], self.temperature)
         one_hot = (y[:, None] == classes[None, :]).astype(float)
         return self.alpha * one_hot + (1.0 - self.alpha) * soft

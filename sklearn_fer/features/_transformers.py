@@ -411,27 +411,22 @@ class BagOfVisualWords(ImageShapeMixin, ImageTransformerMixin):
             return image
         return np.pad(image, [(s // 2, s - s // 2) for s in short], mode="edge")
 
-    def _descriptors(self, images):
-        """DAISY descriptors of each image: an array of shape (n, positions, descriptor size)."""
+    def _daisy(self, image):
+        """DAISY descriptors of one (padded) image: an array of shape (rows, cols, descriptor size)."""
         from skimage.feature import daisy
 
-        return np.stack([
-            daisy(
-                self._padded(np.asarray(image, dtype=np.float64)), step=self.step, radius=self.radius, rings=self.rings,
-                histograms=self.histograms, orientations=self.orientations,
-            ).reshape(-1, self._descriptor_size())
-            for image in images
-        ])
+        return daisy(
+            self._padded(np.asarray(image, dtype=np.float64)), step=self.step, radius=self.radius, rings=self.rings,
+            histograms=self.histograms, orientations=self.orientations,
+        )
+
+    def _descriptors(self, images):
+        """DAISY descriptors of each image: an array of shape (n, positions, descriptor size)."""
+        return np.stack([self._daisy(image).reshape(-1, self._descriptor_size()) for image in images])
 
     def _descriptor_grid(self, image_shape):
         """(rows, cols) of the descriptor centres in the (padded) images."""
-        from skimage.feature import daisy
-
-        grid = daisy(
-            self._padded(np.zeros(image_shape)), step=self.step, radius=self.radius, rings=self.rings,
-            histograms=self.histograms, orientations=self.orientations,
-        ).shape[:2]
-        return grid
+        return self._daisy(np.zeros(image_shape)).shape[:2]
 
     def transform(self, X):
         """Spatial-pyramid histograms of the visual words.
