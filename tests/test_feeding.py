@@ -42,3 +42,38 @@ def test_array_dataset_leaves_out_missing_weights_and_rejects_ragged_input():
     assert len(next(iter(array_dataset((np.zeros((3, 2)), np.zeros(3), None), 2)))) == 2
     with pytest.raises(ValueError, match=r"same number of rows, got \[3, 4\]"):
         array_dataset((np.zeros((3, 2)), np.zeros(4)), 2)
+
+
+def test_mixup_blends_each_batch_with_its_reverse_by_one_weight_per_batch():
+    X = np.arange(40, dtype=np.float32)[:, None] * [1.0, -2.0]
+    y = np.eye(4, dtype=np.float32)[np.arange(40) % 4]
+    weights = np.linspace(0.5, 2.0, 40).astype(np.float32)
+    plain = list(array_dataset((X, y, weights), 8, shuffle=True, seed=5).as_numpy_iterator())
+    mixed = array_dataset((X, y, weights), 8, shuffle=True, seed=5, mixup=0.4)
+    weights_of_the_batches, first_pass = [], list(mixed.as_numpy_iterator())
+    for (X_plain, y_plain, w_plain), (X_mixed, y_mixed, w_mixed) in zip(plain, first_pass):
+        lam = _solved_weight(X_plain[:, 0], X_mixed[:, 0])
+        assert 0.0 <= lam <= 1.0
+        for part_plain, part_mixed in ((X_plain, X_mixed), (y_plain, y_mixed), (w_plain, w_mixed)):
+            np.testing.assert_allclose(part_mixed, lam * part_plain + (1 - lam) * part_plain[::-1], rtol=1e-5, atol=1e-5)
+        weights_of_the_batches.append(round(lam, 5))
+    assert len(set(weights_of_the_batches)) == len(plain), "one weight drawn per batch"
+    np.testing.assert_allclose(first_pass[0][1].sum(axis=1), 1.0, rtol=1e-6)
+    second_pass = list(mixed.as_numpy_iterator())
+    assert not np.array_equal(first_pass[0][0], second_pass[0][0]), "new orders and weights every epoch"
+    again = list(array_dataset((X, y, weights), 8, shuffle=True, seed=5, mixup=0.4).as_numpy_iterator())
+    np.testing.assert_array_equal(again[0][0], first_pass[0][0])  # seeded: the same batches again
+
+
+def _solved_weight(plain, mixed):
+    """lam from mixed = lam * plain + (1 - lam) * reversed(plain), on the first row whose partner differs."""
+    row = int(np.flatnonzero(plain != plain[::-1])[0])
+    return float((mixed[row] - plain[::-1][row]) / (plain[row] - plain[::-1][row]))
+
+
+def test_mixup_needs_one_float_target_array():
+    X = np.zeros((6, 2), dtype=np.float32)
+    with pytest.raises(ValueError, match="mixup needs one float target array"):
+        array_dataset((X, {"emotion": np.zeros((6, 3), dtype=np.float32)}), 2, mixup=0.2)
+    with pytest.raises(ValueError, match="mixup needs one float target array"):
+        array_dataset((X, np.arange(6)), 2, mixup=0.2)

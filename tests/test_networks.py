@@ -135,6 +135,28 @@ def test_cropping_network_saves_loads_and_predicts_on_central_crops(faces, tmp_p
     np.testing.assert_allclose(loaded.predict_proba(X[:20]), network.predict_proba(X[:20]), rtol=1e-5)
 
 
+
+def test_mixup_reaches_the_training_batches_only(faces, monkeypatch):
+    from sklearn_fer.estimators import _base
+
+    calls = []
+
+    def recording(arrays, batch_size, **options):
+        calls.append(options.get("mixup", 0.0))
+        return array_dataset(arrays, batch_size, **options)
+
+    array_dataset = _base.array_dataset
+    monkeypatch.setattr(_base, "array_dataset", recording)
+    X, y = faces.data[:120], faces.target[:120]
+    network = ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, mixup=0.3, early_stopping=True, random_state=0).fit(X, y)
+    assert calls == [0.3, 0.0], "mixed training batches, unmixed validation batches"
+    assert network.predict_proba(X[:5]).shape == (5, len(np.unique(y)))
+    calls.clear()
+    ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, random_state=0).fit(X, y)
+    assert calls == [0.0]
+    with pytest.raises(ValueError, match="'mixup' parameter of ModernCNNClassifier must be a float in the range"):
+        ModernCNNClassifier(mixup=-1.0).fit(X, y)
+
 _QUIET_SCRIPT = """
 import numpy as np
 from sklearn_fer.networks import make_optimizer

@@ -9,7 +9,7 @@ Gathering a batch from memory takes microseconds, so nothing here needs tuning.
 """
 
 
-def array_dataset(arrays, batch_size, *, shuffle=False, seed=None):
+def array_dataset(arrays, batch_size, *, shuffle=False, seed=None, mixup=0.0):
     """Batches of in-memory arrays as a ``tf.data.Dataset`` with autotuning disabled.
 
     Parameters
@@ -23,7 +23,14 @@ def array_dataset(arrays, batch_size, *, shuffle=False, seed=None):
     shuffle : bool, default=False
         Visit the rows in a new random order at every epoch.
     seed : int or None, default=None
-        Seed of the shuffling, so that a seeded fit sees the same orders again.
+        Seed of the shuffling and of the mixup weights, so that a seeded fit sees
+        the same batches again.
+    mixup : float, default=0.0
+        Mixup (Zhang et al. 2018) with this Beta(mixup, mixup) parameter: each batch
+        becomes ``lam * batch + (1 - lam) * partner`` for its images, its targets and
+        its sample weights, with one ``lam`` drawn per batch and the partner the
+        batch in reverse order (its rows are already in random order). Needs a
+        single float target array, such as one-hot labels. 0: no mixing.
 
     Returns
     -------
@@ -38,9 +45,40 @@ def array_dataset(arrays, batch_size, *, shuffle=False, seed=None):
     if shuffle:
         indices = indices.shuffle(n_rows, seed=seed, reshuffle_each_iteration=True)
     dataset = indices.batch(batch_size).map(lambda rows: tf.nest.map_structure(lambda t: tf.gather(t, rows), tensors))
+    if mixup:
+        dataset = _mixed_up(dataset, mixup, seed)
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.prefetch(1).with_options(options)
+
+
+def _mixed_up(dataset, alpha, seed):
+    """Each batch mixed with its reverse by a Beta(alpha, alpha) weight drawn per batch."""
+    import tensorflow as tf
+
+    if not isinstance(dataset.element_spec[1], tf.TensorSpec) or not dataset.element_spec[1].dtype.is_floating:
+        raise ValueError(f"mixup needs one float target array (such as one-hot labels), got {dataset.element_spec[1]}")
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+    def mix(batch, seed_pair):
+        gammas = tf.random.stateless_gamma([2], seed=seed_pair, alpha=alpha)
+        lam = gammas[0] / (gammas[0] + gammas[1])
+        return tuple(_blend(part, tf.reverse(part, axis=[0]), lam) for part in map(_as_float, batch))
+
+    return tf.data.Dataset.zip(dataset, seeds).map(mix)
+
+
+def _blend(part, partner, lam):
+    import tensorflow as tf
+
+    lam = tf.cast(lam, part.dtype)
+    return lam * part + (1 - lam) * partner
+
+
+def _as_float(tensor):
+    import tensorflow as tf
+
+    return tensor if tensor.dtype.is_floating else tf.cast(tensor, tf.float32)
 
 
 def _common_length(tensors):

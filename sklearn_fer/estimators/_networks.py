@@ -253,6 +253,10 @@ class ModernCNNClassifier(FERNetworkClassifier):
         Train on a random ``crop_size`` x ``crop_size`` window of each face
         (after the other augmentations) and predict on the central one; with
         ``tta_shift``, the shifted views are off-centre crops. ``None``: whole faces.
+    mixup : float, default=0.0
+        Train on mixup batches: each batch blended with the same batch in reverse
+        order, images and targets alike, by a weight drawn from
+        Beta(``mixup``, ``mixup``) per batch. 0: no mixing.
 {common}
     """
 
@@ -272,6 +276,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         "dropout": [_FRACTION],
         "head_units": [_POSITIVE_INT],
         "crop_size": [_POSITIVE_INT, None],
+        "mixup": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -281,6 +286,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         dropout=0.3,
         head_units=256,
         crop_size=None,
+        mixup=0.0,
         lr_schedule="cosine",
         tta_flip=True,
         tta_shift=0,
@@ -308,6 +314,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.dropout = dropout
         self.head_units = head_units
         self.crop_size = crop_size
+        self.mixup = mixup
         self.lr_schedule = lr_schedule
         self.tta_flip = tta_flip
         self.tta_shift = tta_shift
@@ -336,6 +343,9 @@ class ModernCNNClassifier(FERNetworkClassifier):
         return augmentation_layers(
             rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, crop=self.crop_size, seed=self._random_state
         )
+
+    def _mixup_alpha(self):
+        return self.mixup
 
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_modern_cnn
