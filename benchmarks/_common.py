@@ -15,9 +15,9 @@ def parser(description):
 
 
 def machine():
-    import os
+    from sklearn_fer.networks import describe_machine
 
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{describe_machine()}, Python {platform.python_version()}"
 
 
 class Timer:
@@ -37,3 +37,21 @@ def random_subsets(train, test, n, seed=0):
     for bunch, size in ((train, n), (test, n // 8)):
         rows = rng.permutation(len(bunch.target))[:size]
         bunch.data, bunch.target = bunch.data[rows], bunch.target[rows]
+
+
+def early_stopping_rows(network, targets, stratified=True):
+    """Indices of the Training rows a network held out for early stopping (its validation split).
+
+    The same call as the estimator's split: it depends only on the labels, ``validation_fraction`` and
+    the random seed, so it recovers the rows of a network that bench_networks.py trained on Training.
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    _, validation = train_test_split(
+        np.arange(len(targets)),
+        test_size=network.validation_fraction,
+        stratify=targets if stratified else None,
+        random_state=network.random_state,
+    )
+    return validation

@@ -1,11 +1,17 @@
-"""Soft voting over already-trained networks, with scikit-learn's own tools.
+"""Soft voting and stacking over already-trained networks, with scikit-learn's own tools.
 
 Each saved network (``--models a.keras b.keras ...``, e.g. the ``.keras`` files bench_networks.py writes)
 is wrapped in ``sklearn.frozen.FrozenEstimator`` so that nothing retrains, and the members are combined
 by ``VotingClassifier(voting="soft")``. Prints each member's PublicTest figures and the ensemble's, the
 gain over the best member, and per-face predict times.
 
-    python benchmarks/bench_ensemble.py --data ../shared/data/fer2013 --models out/a.keras out/b.keras
+With ``--stack``, the members are also combined by ``StackingClassifier`` (a logistic regression over
+their probabilities). Its final estimator learns from faces no member trained on: the Training rows
+the members held out for early stopping (``bench_networks.py --lever ...`` networks; every member must
+have held out the same rows). On those rows the script also compares the best member, the soft vote and
+the stack (5-fold cross-validated), the figures to choose by; PublicTest is reported.
+
+    python benchmarks/bench_ensemble.py --data ../shared/data/fer2013 --models out/a.keras out/b.keras [--stack]
 """
 
 import json
@@ -14,10 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import machine, parser
+from _common import early_stopping_rows, machine, parser
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.estimators import load_model
+from sklearn_fer.experiments import fitted_network
 from sklearn_fer.metrics import score_predictions
+
+STACK_FOLDS = 5
 
 
 def soft_vote(members, X_fit, y_fit):
@@ -33,6 +42,52 @@ def soft_vote(members, X_fit, y_fit):
     return voting
 
 
+def stack(members, X_fit, y_fit):
+    """A StackingClassifier over frozen members, its logistic regression fitted on (X_fit, y_fit).
+
+    The frozen members do not retrain in the stacker's cross-validation, so its final estimator sees
+    the members' probabilities on ``X_fit``: faces the members must not have trained on.
+    """
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.linear_model import LogisticRegression
+
+    stacking = StackingClassifier(
+        [(name, FrozenEstimator(model)) for name, model in members.items()],
+        final_estimator=LogisticRegression(max_iter=1000), stack_method="predict_proba", cv=STACK_FOLDS,
+    )
+    return stacking.fit(X_fit, y_fit)
+
+
+def held_out_rows(members, targets):
+    """The Training rows every member held out for early stopping; an error if they differ or a member has none."""
+    rows = None
+    for name, model in members.items():
+        network = fitted_network(model)
+        if not network.early_stopping:
+            raise SystemExit(f"--stack: member {name} trained on all of Training (early_stopping=False): no Training face is unseen by it")
+        own = np.sort(early_stopping_rows(network, targets))
+        if rows is not None and not np.array_equal(own, rows):
+            raise SystemExit(f"--stack: member {name} held out other Training rows than the members before it (validation_fraction or random_state differ)")
+        rows = own
+    return rows
+
+
+def compare_on_held_out(members, X, y):
+    """Accuracy on the held-out rows: each member, the soft vote, and the stack's final estimator (cross-validated)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    probabilities = [model.predict_proba(X) for model in members.values()]
+    classes = next(iter(members.values())).classes_
+    figures = {name: float(np.mean(classes[proba.argmax(axis=1)] == y)) for name, proba in zip(members, probabilities)}
+    figures["soft vote"] = float(np.mean(classes[np.mean(probabilities, axis=0).argmax(axis=1)] == y))
+    # StackingClassifier's own features (the members' probabilities side by side) and its default folds.
+    stacked = cross_val_predict(LogisticRegression(max_iter=1000), np.hstack(probabilities), y, cv=StratifiedKFold(STACK_FOLDS))
+    figures["stacking"] = float(np.mean(stacked == y))
+    return figures
+
+
 def _row(name, y_true, y_pred, seconds, n):
     scores = score_predictions(y_true, y_pred)
     return (
@@ -44,6 +99,7 @@ def _row(name, y_true, y_pred, seconds, n):
 def main():
     p = parser(__doc__)
     p.add_argument("--models", nargs="+", required=True, help="saved networks (.keras)")
+    p.add_argument("--stack", action="store_true", help="also stack the members, fitted on the Training rows they held out")
     p.add_argument("--out", help="write the figures as JSON here")
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
@@ -67,8 +123,21 @@ def main():
     np.testing.assert_allclose(ensemble_proba, np.mean(probabilities, axis=0), rtol=1e-5, atol=1e-6)
     line, record["soft vote"] = _row("VotingClassifier(soft) of the frozen members", test.target, voting.classes_[ensemble_proba.argmax(axis=1)], seconds, len(test.target))
     print(line)
+    if args.stack:
+        rows = held_out_rows(members, train.target)
+        X_held, y_held = train.data[rows], train.target[rows]
+        stacking = stack(members, X_held, y_held)
+        start = time.perf_counter()
+        stacked_pred = stacking.predict(test.data)
+        seconds = time.perf_counter() - start
+        line, record["stacking"] = _row("StackingClassifier(LogisticRegression) of the frozen members", test.target, stacked_pred, seconds, len(test.target))
+        print(line)
+        record["held out"] = compare_on_held_out(members, X_held, y_held)
+        figures = ", ".join(f"{name} {100 * value:.1f}%" for name, value in record["held out"].items())
+        print(f"accuracy on the {len(rows)} Training faces the members held out (stacking: {STACK_FOLDS}-fold cross-validated): {figures}")
     best = max(record[name]["accuracy"] for name in members)
-    print(f"gain over the best member: {100 * (record['soft vote']['accuracy'] - best):+.1f} points")
+    print(f"gain over the best member: {100 * (record['soft vote']['accuracy'] - best):+.1f} points (soft vote)", end="")
+    print(f", {100 * (record['stacking']['accuracy'] - best):+.1f} (stacking)" if args.stack else "")
     if args.out:
         Path(args.out).write_text(json.dumps(record, indent=1, default=float))
 

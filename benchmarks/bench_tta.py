@@ -11,9 +11,8 @@ training, so the saved network with them set is exactly what a fit with them giv
 import joblib
 import numpy as np
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
 
-from _common import machine, parser
+from _common import early_stopping_rows, machine, parser
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.estimators import load_model
 from sklearn_fer.experiments import fitted_network
@@ -42,13 +41,7 @@ def main():
     network = fitted_network(model)
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
-    # The same call as the estimator's early-stopping split: it depends only on the labels and the random seed.
-    _, validation = train_test_split(
-        np.arange(len(train.target)),
-        test_size=network.validation_fraction,
-        stratify=train.target if args.split == "stratified" else None,
-        random_state=network.random_state,
-    )
+    validation = early_stopping_rows(network, train.target, stratified=args.split == "stratified")
     print(f"machine: {machine()}; {args.model}: {type(network).__name__}, {len(validation)} validation faces ({args.split} split)")
     history = network.history_
     accuracy_key = next((key for key in ("val_accuracy", "val_emotion_accuracy") if key in history), None)

@@ -113,7 +113,7 @@ def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
 
 
 def test_benchmark_writes_a_report_with_baseline_figures(tmp_path, capsys):
-    from sklearn_fer.networks import describe_dtype_policy, resolve_dtype_policy
+    from sklearn_fer.networks import describe_dtype_policy, describe_machine, resolve_dtype_policy
 
     assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path)]) == 0
     # The policy "auto" chose is said first and recorded.
@@ -127,6 +127,13 @@ def test_benchmark_writes_a_report_with_baseline_figures(tmp_path, capsys):
     assert "![Accuracy per experiment on held-out synthetic faces (demo data); the baseline report's figures marked](report.png)" in report
     assert (tmp_path / "results.csv").read_text().startswith("experiment,description,best_params,accuracy")
     assert (tmp_path / "report.png").stat().st_size > 1000
+    # Per-face predict time, each emotion's recall and the machine; no published records on demo data.
+    assert fnn["machine"] == describe_machine()
+    fnn_row = next(line for line in report.splitlines() if line.startswith("| fnn: "))
+    assert fnn_row.endswith(f"| {fnn['predict_time_per_sample']:.1f} |")
+    recalls = " | ".join(f"{100 * fnn[f'recall_{emotion}']:.1f}%" for emotion in EMOTIONS)
+    assert f"| fnn | {recalls} | {describe_machine()} |" in report
+    assert "## Published records" not in report
 
 
 def _finished(name, accuracy):
@@ -225,6 +232,10 @@ def _table_rows(report):
     return [line for line in report.splitlines() if re.match(r"^\| \w+: ", line)]
 
 
+def _recall_rows(report):
+    return [line for line in report.splitlines() if re.match(r"^\| \w+ \| [0-9.]+% \|", line)]
+
+
 def test_report_renders_the_benchmark_report_from_its_recorded_results(tmp_path):
     assert main(["benchmark", "--quick", "--experiments", "hog_svm,fnn", "--out", str(tmp_path / "ran")]) == 0
     ran = (tmp_path / "ran" / "report.md").read_text()
@@ -233,6 +244,7 @@ def test_report_renders_the_benchmark_report_from_its_recorded_results(tmp_path)
         assert main(["report", str(recorded), "--out", str(tmp_path / "rebuilt"), "--source", "the quick run"]) == 0
         rebuilt = (tmp_path / "rebuilt" / "report.md").read_text()
         assert len(_table_rows(ran)) == 2 and _table_rows(rebuilt) == _table_rows(ran)
+        assert len(_recall_rows(ran)) == 2 and _recall_rows(rebuilt) == _recall_rows(ran)
         assert "Data: the quick run." in rebuilt and "## Against the baseline report's rows" in rebuilt
         assert (tmp_path / "rebuilt" / "report.png").stat().st_size > 1000
 
@@ -280,6 +292,8 @@ def test_report_compares_recorded_results_with_the_baseline(tmp_path):
     assert augmentation.endswith("| 63.7% (cnn_tuned) | yes (+3.4 points) |")
     assert comparison["MNIST transfer"].endswith("| 51.5% (transfer) | yes (+10.6 points) |")
     assert f"Data: the results recorded in {table}." in report and "Accuracy on PublicTest" not in report
+    assert "| single VGG-type network (Pramerdorfer & Kampel 2016) | 72.7% |" in report, "FER2013 results get the published records"
+    assert "Recall of each emotion" not in report, "this table recorded no recalls"
 
 
 HEADER = "experiment,description,best_params,accuracy,balanced_accuracy,f1_macro,fit_time,wall_seconds\n"

@@ -87,13 +87,30 @@ def test_plot_benchmark_marks_a_baseline_figure_as_a_tick_and_a_range_as_a_band_
     assert ticks == [0.455] and len(bands) == 1 and (bands[0].min(), bands[0].max()) == (0.577, 0.603)
     texts = {t.get_text(): t for t in ax.texts}
     assert list(texts) == ["48.0%", "45.5%", "54.0%", "57.7-60.3%", "53.0%"]
-    # Ours ends our bar (inside it); the baseline's figure is right of its mark, in the mark's colour.
-    assert texts["48.0%"].get_position()[0] < 0.48 and texts["48.0%"].get_ha() == "right"
+    # Ours ends our bar (inside it), or starts it when the baseline's mark is where it would end; the
+    # baseline's figure is right of its mark, in the mark's colour.
+    assert 0.45 < texts["54.0%"].get_position()[0] < 0.54 and texts["54.0%"].get_ha() == "right"
+    assert texts["48.0%"].get_position()[0] < 0.1 and texts["48.0%"].get_ha() == "left"
     assert texts["45.5%"].get_position()[0] > 0.48 and texts["45.5%"].get_color() == "tab:orange"
     assert texts["57.7-60.3%"].get_position()[0] > 0.603
     with pytest.raises(ValueError, match="3 names but 2 baseline figures"):
         plot_benchmark(["a", "b", "c"], [0.1, 0.2, 0.3], baseline_figures=[None, None])
 
+
+
+def test_plot_benchmark_draws_published_references_and_keeps_our_figure_clear_of_the_baseline_mark():
+    references = {"single network": 0.727, "ensemble": 0.752}
+    figure = plot_benchmark(["fnn_tuned", "modern"], [0.482, 0.68], baseline_figures=[0.455, None], references=references)
+    ax = figure.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert [line.get_xdata()[0] for line in lines] == [0.727, 0.752]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["ours", "baseline report", "published: 72.7% single network", "published: 75.2% ensemble"]
+    assert ax.get_xlim()[1] > 0.752
+    texts = {text.get_text(): text for text in ax.texts}
+    # The 45.5% mark sits where 48.2% would end its bar, so our figure moves to the bar's start.
+    assert texts["48.2%"].get_position()[0] < 0.1 and texts["48.2%"].get_ha() == "left"
+    assert texts["68.0%"].get_position()[0] > 0.6 and texts["68.0%"].get_ha() == "right"
 
 def test_shared_scorers_pickle_for_spawned_processes_and_still_score():
     import pickle

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_fer.estimators import FNNClassifier, ModernCNNClassifier
-from sklearn_fer.networks import _precision, cpu_flags, resolve_dtype_policy
+from sklearn_fer.networks import _precision, cpu_flags, describe_machine, resolve_dtype_policy
 
 
 @pytest.fixture
@@ -35,6 +35,23 @@ def test_auto_reads_the_cpu_flags_and_the_gpu(tmp_path, fresh_auto, flags, gpu, 
     fresh_auto.setattr(_precision.platform, "system", lambda: "Linux")
     assert resolve_dtype_policy("auto") == expected
     assert resolve_dtype_policy("float32") == "float32"
+
+
+@pytest.mark.parametrize(
+    "model, flags, expected",
+    [
+        ("AMD EPYC", "fpu avx512f avx512_bf16", "AMD EPYC, {cores} cores, AVX512-BF16"),
+        ("Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz", "fpu amx_bf16 avx512_bf16", "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz, {cores} cores, AMX-BF16, AVX512-BF16"),
+        ("AMD EPYC 7B12", "fpu avx2", "AMD EPYC 7B12, {cores} cores"),
+    ],
+)
+def test_describe_machine_names_the_cpu_model_its_cores_and_native_bfloat16(tmp_path, model, flags, expected):
+    import os
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: {model}\nflags\t\t: {flags}\n\nprocessor\t: 1\nmodel name\t: other\n")
+    assert describe_machine(str(cpuinfo)) == expected.format(cores=os.cpu_count())
+    assert describe_machine(str(tmp_path / "missing")).endswith(f", {os.cpu_count()} cores")
 
 
 def test_auto_falls_back_to_float32_where_flags_cannot_be_read(fresh_auto):

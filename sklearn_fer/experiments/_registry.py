@@ -16,6 +16,15 @@ BASELINE_ROWS = {
 }
 _FNN, _CNN, _AUGMENTED, _TRANSFER, _MULTITASK = BASELINE_ROWS
 
+# Published FER2013 records under the official protocol (no training data beyond FER2013 Training,
+# PublicTest only for selection), as accuracy on PrivateTest: the report's reference lines.
+PUBLISHED_REFERENCES = {
+    "8-network ensemble (Pramerdorfer & Kampel 2016)": 0.752,
+    "single VGG-type network (Pramerdorfer & Kampel 2016)": 0.727,
+    "CNN with an SVM loss (Tang 2013, the challenge's winner)": 0.712,
+    "dense SIFT bag of visual words + SVM (Ionescu et al. 2013)": 0.675,
+}
+
 
 @dataclass(frozen=True)
 class Experiment:

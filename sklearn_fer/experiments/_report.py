@@ -7,15 +7,23 @@ from pathlib import Path
 import numpy as np
 
 from .._constants import EMOTIONS
-from ._registry import BASELINE_ROWS, EXPERIMENTS
+from ._registry import BASELINE_ROWS, EXPERIMENTS, PUBLISHED_REFERENCES
 
 # The columns of a recorded table (benchmarks/table/results.csv); best_params is a JSON object or empty.
 TABLE_COLUMNS = ("experiment", "description", "best_params", "accuracy", "balanced_accuracy", "f1_macro", "fit_time", "wall_seconds")
 _NUMBERS = ("accuracy", "balanced_accuracy", "f1_macro", "fit_time", "wall_seconds")
+# Columns a table has when its runs recorded them (older tables lack them): the per-face predict time
+# (ms), the machine, and each emotion's recall.
+RECALLS = tuple(f"recall_{emotion}" for emotion in EMOTIONS)
+OPTIONAL_COLUMNS = ("predict_time_per_sample", "machine", *RECALLS)
 
 MARKDOWN_HEADER = (
-    "| experiment | baseline report (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall |\n"
-    "|---|---|---|---|---|---|---|"
+    "| experiment | baseline report (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall | predict (ms/face) |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+RECALL_HEADER = (
+    f"| experiment | {' | '.join(EMOTIONS)} | machine |\n"
+    f"|---|{'---|' * len(EMOTIONS)}---|"
 )
 
 
@@ -44,18 +52,50 @@ def markdown_row(results):
     return (
         f"| {results['experiment']}: {results['description']}{chosen} | {_percent(_baseline_figure(results))} | "
         f"{_percent(results['accuracy'])} | {_percent(results['balanced_accuracy'])} | {_percent(results['f1_macro'])} | "
-        f"{results['fit_time']:.0f} s | {results['wall_seconds'] / 60:.1f} min |"
+        f"{results['fit_time']:.0f} s | {results['wall_seconds'] / 60:.1f} min | {_number(results.get('predict_time_per_sample'))} |"
     )
+
+
+def _number(value):
+    return "-" if value is None else f"{value:.1f}"
+
+
+def recall_row(results):
+    """One row of the per-emotion recall table (:data:`RECALL_HEADER` heads it); "-" where not recorded."""
+    recalls = " | ".join(_percent(results.get(column)) for column in RECALLS)
+    return f"| {results['experiment']} | {recalls} | {results.get('machine') or '-'} |"
+
+
+def _recall_section(results, measured_on):
+    recorded = [entry for entry in results if any(entry.get(column) is not None for column in RECALLS)]
+    if not recorded:
+        return []
+    unrecorded = "" if len(recorded) == len(results) else f" ({len(results) - len(recorded)} runs did not record them)"
+    return [
+        f"Recall of each emotion on {measured_on} (disgust and fear are where FER2013 models fail), and the machine of each run{unrecorded}:",
+        "",
+        RECALL_HEADER,
+        *(recall_row(entry) for entry in recorded),
+        "",
+    ]
+
+
+def reference_table():
+    """The published records (:data:`PUBLISHED_REFERENCES`) as a Markdown table."""
+    lines = ["| published record (PrivateTest) | accuracy |", "|---|---|"]
+    lines += [f"| {label} | {_percent(figure)} |" for label, figure in PUBLISHED_REFERENCES.items()]
+    return "\n".join(lines)
 
 
 def write_table(results, path):
     """Record finished experiments as a CSV table (:data:`TABLE_COLUMNS`), which :func:`read_results` reads back."""
     with open(path, "w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(TABLE_COLUMNS)
+        writer.writerow(TABLE_COLUMNS + OPTIONAL_COLUMNS)
         for entry in results:
             best = json.dumps(entry["best_params"], default=str) if entry.get("best_params") else ""
-            writer.writerow([entry["experiment"], entry["description"], best, *(entry[column] for column in _NUMBERS)])
+            optional = ["" if entry.get(column) is None else entry[column] for column in OPTIONAL_COLUMNS]
+            writer.writerow([entry["experiment"], entry["description"], best, *(entry[column] for column in _NUMBERS), *optional])
     return Path(path)
 
 
@@ -68,7 +108,11 @@ def _read_table(path):
         rows = []
         for line, row in enumerate(reader, start=2):
             entry = {"experiment": row["experiment"], "description": row["description"]}
-            for column in _NUMBERS:
+            recorded = [column for column in OPTIONAL_COLUMNS if row.get(column)]
+            for column in [*_NUMBERS, *recorded]:
+                if column == "machine":
+                    entry[column] = row[column]
+                    continue
                 try:
                     entry[column] = float(row[column])
                 except ValueError:
@@ -191,6 +235,7 @@ def write_report(results, *, out, source, quick=False):
         names,
         [entry["accuracy"] for entry in results],
         baseline_figures=[_baseline_figure(entry) for entry in results],
+        references=None if synthetic else PUBLISHED_REFERENCES,
         title=f"Accuracy on {measured_on}{chr(10) + '(quick run: not a measurement)' if quick else ''}",
     )
     figure.savefig(out / "report.png", dpi=110)
@@ -205,6 +250,16 @@ def write_report(results, *, out, source, quick=False):
         MARKDOWN_HEADER,
         *(markdown_row(entry) for entry in results),
         "",
+        *_recall_section(results, measured_on),
+        *([] if synthetic else [
+            "## Published records",
+            "",
+            "The best published FER2013 results under the official protocol (FER2013 Training only, PublicTest for "
+            "selection), drawn as reference lines in the chart. They are PrivateTest accuracies; ours are PublicTest.",
+            "",
+            reference_table(),
+            "",
+        ]),
         "## Against the baseline report's rows",
         "",
         "The baseline report gave PrivateTest figures, which this benchmark leaves aside; its multi-task 86% was binary accuracy.",

@@ -126,7 +126,7 @@ def run_experiment(
     import pandas as pd
 
     from ..metrics import evaluate, plot_confusion_matrix, plot_history
-    from ..networks import resolve_dtype_policy
+    from ..networks import describe_machine, resolve_dtype_policy
 
     experiment = _experiment(name)
     folder = Path(out) / name
@@ -151,6 +151,7 @@ def run_experiment(
         baseline_figure=experiment.baseline_figure,
         params={k: repr(v) for k, v in estimator.get_params(deep=False).items() if k != "steps"},
         environment=_environment(),
+        machine=describe_machine(),
     )
     if hasattr(estimator, "best_params_"):
         results.update(best_params=estimator.best_params_, best_validation_score=estimator.best_score_)

@@ -83,7 +83,11 @@ def plot_history(history, *, ax=None, title=None):
     return figure
 
 
-def plot_benchmark(names, accuracies, *, baseline_figures=None, ax=None, title=None):
+# Width of a bar's "68.0%" label in axis units (the x axis spans up to 1.0).
+_LABEL_WIDTH = 0.07
+
+
+def plot_benchmark(names, accuracies, *, baseline_figures=None, references=None, ax=None, title=None):
     """Horizontal bars of accuracy per experiment, with the baseline report's figure marked on each bar.
 
     Parameters
@@ -94,6 +98,9 @@ def plot_benchmark(names, accuracies, *, baseline_figures=None, ax=None, title=N
     baseline_figures : list of (None, float or (low, high)), default=None
         The figure to beat per experiment: a float is drawn as a tick, a
         range as a band; ``None`` marks nothing.
+    references : dict of str to float, default=None
+        Published figures drawn as dashed vertical lines across all bars, each
+        named in the legend with its figure.
     ax : matplotlib Axes, default=None
     title : str, default=None
 
@@ -109,16 +116,17 @@ def plot_benchmark(names, accuracies, *, baseline_figures=None, ax=None, title=N
     baseline_figures = [None] * len(names) if baseline_figures is None else list(baseline_figures)
     if len(baseline_figures) != len(names):
         raise ValueError(f"plot_benchmark: {len(names)} names but {len(baseline_figures)} baseline figures")
-    figure, ax = _axes(ax, (7, 0.6 + 0.32 * len(names)))
+    references = dict(references or {})
+    figure, ax = _axes(ax, (7, 0.6 + 0.32 * len(names) + 0.2 * (len(references) + 1) * bool(references)))
     rows = np.arange(len(names))
     ax.barh(rows, accuracies, color="tab:blue", height=0.6)
     for row, accuracy, baseline in zip(rows, accuracies, baseline_figures):
-        # Our figure at the end of our bar (inside it when it is wide enough), the baseline's beside its mark.
+        # Our figure at the end of our bar (inside it when it is wide enough), or at its start when the
+        # baseline's mark falls where the figure would be; the baseline's figure beside its mark.
         inside = accuracy >= 0.1
-        ax.text(
-            accuracy + (-0.005 if inside else 0.005), row, f"{100 * accuracy:.1f}%", va="center", fontsize=7,
-            ha="right" if inside else "left", color="white" if inside else "black",
-        )
+        marked_at_the_end = baseline is not None and accuracy - _LABEL_WIDTH < np.min(baseline) < accuracy
+        x, ha = (0.005, "left") if inside and marked_at_the_end else (accuracy - 0.005, "right") if inside else (accuracy + 0.005, "left")
+        ax.text(x, row, f"{100 * accuracy:.1f}%", va="center", fontsize=7, ha=ha, color="white" if inside else "black")
         if baseline is None:
             continue
         low, high = np.min(baseline), np.max(baseline)  # a float is a range of width zero
@@ -131,14 +139,19 @@ def plot_benchmark(names, accuracies, *, baseline_figures=None, ax=None, title=N
         ax.text(max(high, accuracy) + 0.005, row, text, va="center", fontsize=7, color="tab:orange")
     ax.set_yticks(rows, names, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(0, min(1.0, max([*accuracies, *(np.max(b) for b in baseline_figures if b is not None)], default=0) + 0.15))
+    reference_lines = [
+        ax.axvline(figure_, color=f"C{2 + index % 8}", linestyle="--", linewidth=1, label=f"published: {100 * figure_:.1f}% {label}")
+        for index, (label, figure_) in enumerate(references.items())
+    ]
+    highest = max([*accuracies, *(np.max(b) for b in baseline_figures if b is not None), *references.values()], default=0)
+    ax.set_xlim(0, min(1.0, highest + 0.15))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     # Below the axes: inside, it hid the accuracy label of whichever bar was longest at its corner.
     ax.legend(
-        handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="baseline report")],
+        handles=[Patch(color="tab:blue", label="ours"), Patch(color="tab:orange", label="baseline report"), *reference_lines],
         loc="upper center",
         bbox_to_anchor=(0.5, -0.06),
-        ncol=2,
+        ncol=1 if references else 2,
         fontsize=8,
         frameon=False,
     )

@@ -15,7 +15,7 @@ from ._builders import (
     make_optimizer,
     rebuild,
 )
-from ._precision import DTYPE_POLICIES, cpu_flags, describe_dtype_policy, resolve_dtype_policy, runs_natively
+from ._precision import DTYPE_POLICIES, cpu_flags, describe_dtype_policy, describe_machine, resolve_dtype_policy, runs_natively
 
 __all__ = [
     "DTYPE_POLICIES",
@@ -31,6 +31,7 @@ __all__ = [
     "make_optimizer",
     "rebuild",
     "cpu_flags",
+    "describe_machine",
     "describe_dtype_policy",
     "resolve_dtype_policy",
     "runs_natively",

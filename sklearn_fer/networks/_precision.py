@@ -11,16 +11,32 @@ BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 ENVIRONMENT_VARIABLE = "SKLEARN_FER_DTYPE_POLICY"
 
 
-def cpu_flags(cpuinfo="/proc/cpuinfo"):
-    """The CPU's feature flags (Linux: from ``/proc/cpuinfo``); an empty set where they cannot be read."""
+def _cpuinfo_field(name, cpuinfo):
+    """The first ``name : value`` of ``/proc/cpuinfo`` (Linux), or None where it cannot be read."""
     try:
         with open(cpuinfo, encoding="utf-8", errors="replace") as file:
             for line in file:
-                if line.startswith("flags"):
-                    return frozenset(line.partition(":")[2].split())
+                key, separator, value = line.partition(":")
+                if separator and key.strip() == name:
+                    return value.strip()
     except OSError:
         pass
-    return frozenset()
+    return None
+
+
+def cpu_flags(cpuinfo="/proc/cpuinfo"):
+    """The CPU's feature flags (Linux: from ``/proc/cpuinfo``); an empty set where they cannot be read."""
+    return frozenset((_cpuinfo_field("flags", cpuinfo) or "").split())
+
+
+def describe_machine(cpuinfo="/proc/cpuinfo"):
+    """What a timing ran on: ``"AMD EPYC, 2 cores, AVX512-BF16"`` (CPU model, cores, native bfloat16 flags).
+
+    The model comes from ``/proc/cpuinfo`` on Linux, else from :mod:`platform`.
+    """
+    model = _cpuinfo_field("model name", cpuinfo) or platform.processor() or platform.machine() or "unknown CPU"
+    native = [flag.upper().replace("_", "-") for flag in BFLOAT16_CPU_FLAGS if flag in cpu_flags(cpuinfo)]
+    return ", ".join([model, f"{os.cpu_count()} cores", *native])
 
 
 def _has_gpu():
