@@ -1,10 +1,14 @@
 """Classical pipelines on FER2013 (HOG, HOG + LBP, a bag of dense visual words; SVMs): fit on Training,
 report PublicTest with the shared metrics, fit and predict times side by side.
 
-    python benchmarks/bench_hog_svm.py --data ../shared/data/fer2013 [--only TEXT] [--n N]
+    python benchmarks/bench_hog_svm.py --data ../shared/data/fer2013 [--only TEXT] [--n N] [--out FOLDER]
+
+With --out, each pipeline's figures go to FOLDER/<key>.json, a record `sklearn-fer report` renders.
 """
 
 import json
+import time
+from pathlib import Path
 
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.preprocessing import StandardScaler
@@ -15,48 +19,57 @@ from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.features import BagOfVisualWords, HOGTransformer, LBPTransformer
 from sklearn_fer.metrics import evaluate
 
+# key -> (description, factory)
 PIPELINES = {
-    "HOG 9/8x8/2x2 + scaler + RBF SVC (C=1)": lambda: make_pipeline(
+    "hog8_svc": ("HOG 9/8x8/2x2 + scaler + RBF SVC (C=1)", lambda: make_pipeline(
         HOGTransformer(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2)), StandardScaler(), SVC(C=1.0)
-    ),
-    "HOG 9/6x6/2x2 sqrt + scaler + RBF SVC (C=5)": lambda: make_pipeline(
+    )),
+    "hog6_svc": ("HOG 9/6x6/2x2 sqrt + scaler + RBF SVC (C=5)", lambda: make_pipeline(
         HOGTransformer(orientations=9, pixels_per_cell=(6, 6), cells_per_block=(2, 2), transform_sqrt=True),
         StandardScaler(),
         SVC(C=5.0),
-    ),
-    "HOG 9/6x6/2x2 sqrt + LBP 8/1 uniform 6x6 + scaler + RBF SVC (C=5)": lambda: make_pipeline(
+    )),
+    "hog_lbp_svc": ("HOG 9/6x6/2x2 sqrt + LBP 8/1 uniform 6x6 + scaler + RBF SVC (C=5)", lambda: make_pipeline(
         make_union(
             HOGTransformer(orientations=9, pixels_per_cell=(6, 6), cells_per_block=(2, 2), transform_sqrt=True, n_jobs=-1),
             LBPTransformer(n_points=8, radius=1, grid=(6, 6), n_jobs=-1),
         ),
         StandardScaler(),
         SVC(C=5.0),
-    ),
-    "BoVW DAISY 256 words, step 4, 1+2x2 pyramid + RBF SVC (C=5)": lambda: make_pipeline(
+    )),
+    "bovw_svc": ("BoVW DAISY 256 words, step 4, 1+2x2 pyramid + RBF SVC (C=5)", lambda: make_pipeline(
         BagOfVisualWords(n_words=256, step=4, radius=8, pyramid=(1, 2), random_state=0, n_jobs=-1), SVC(C=5.0)
-    ),
+    )),
 }
 
 
 def main():
     p = parser(__doc__)
-    p.add_argument("--only", default=None, help="run only pipelines whose name contains this text")
+    p.add_argument("--only", default=None, help="run only the pipelines whose key or description contains this text")
     p.add_argument("--n", type=int, default=None, help="fit on N random Training faces and score on N // 8 PublicTest (smoke runs)")
+    p.add_argument("--out", default=None, help="write each pipeline's figures to OUT/<key>.json")
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     if args.n:
         random_subsets(train, test, args.n)
     print(f"machine: {machine()}; fit on {len(train.target)} Training, score on {len(test.target)} PublicTest")
-    for name, make in PIPELINES.items():
-        if args.only and args.only not in name:
+    for key, (description, make) in PIPELINES.items():
+        if args.only and args.only not in key and args.only not in description:
             continue
+        start = time.time()
         result = evaluate(make(), test.data, test.target, X_fit=train.data, y_fit=train.target)
+        result.update(experiment=key, description=description, wall_seconds=time.time() - start, n_train=len(train.target), machine=machine())
         print(
-            f"{name}: PublicTest accuracy {result['accuracy']:.4f}, balanced {result['balanced_accuracy']:.4f}, "
-            f"macro-F1 {result['f1_macro']:.4f}, fit {result['fit_time']:.0f} s, predict {result['predict_time']:.1f} s"
+            f"{description}: PublicTest accuracy {result['accuracy']:.4f}, balanced {result['balanced_accuracy']:.4f}, "
+            f"macro-F1 {result['f1_macro']:.4f}, fit {result['fit_time']:.0f} s, predict {result['predict_time']:.1f} s "
+            f"({result['predict_time_per_sample']:.2f} ms/face)",
+            flush=True,
         )
         print("  per-class recall:", json.dumps({k[7:]: round(v, 3) for k, v in result.items() if k.startswith("recall_")}))
+        if args.out:
+            Path(args.out).mkdir(parents=True, exist_ok=True)
+            (Path(args.out) / f"{key}.json").write_text(json.dumps(result, indent=1, default=float))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,16 @@ def _override(item):
         return name, value  # a bare string such as --set optimizer=sgd
 
 
+def _description(args, network):
+    """What was trained, for the record and the report: the recipe, its lever or overrides, its budget and data."""
+    parts = [f"{args.network} recipe"]
+    if args.lever:
+        parts.append(f"lever {args.lever}")
+    parts += args.set
+    data = f"{1 - network.validation_fraction:.0%} of Training (early stopping)" if network.early_stopping else "all of Training"
+    return ", ".join(parts) + f"; {network.epochs} epochs on {data}"
+
+
 def main():
     p = parser(__doc__)
     p.add_argument("--mnist", default=str(Path(DEFAULT_DATA).parent / "mnist"))
@@ -92,7 +102,7 @@ def main():
     print(f"machine: {machine()}; {args.network}: {model}", flush=True)
     start = time.time()
     result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)
-    result.update(network=args.network, wall_seconds=time.time() - start, epochs_run=len(network.history_["loss"]),
+    result.update(experiment=tag, description=_description(args, network), network=args.network, wall_seconds=time.time() - start, epochs_run=len(network.history_["loss"]),
                   history=dict(network.history_), baseline_figure=BASELINE_FIGURES[args.network],
                   dtype_policy=network.dtype_policy_, machine=machine(), lever=args.lever)
     out = Path(args.out)
