@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -63,8 +64,8 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert "\n| hog_svm: HOG" in result.stdout
 
 
-# hog_svm and fnn_hyperopt run end to end in their own tests below.
-@pytest.mark.parametrize("name", [n for n in DESCRIPTIONS if n not in ("hog_svm", "fnn_hyperopt")])
+# hog_svm, hog_svm_grid and fnn_hyperopt run end to end in their own tests below.
+@pytest.mark.parametrize("name", [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "fnn_hyperopt")])
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
     folder = tmp_path / name
@@ -80,6 +81,21 @@ def test_each_network_experiment_runs_quick(tmp_path, name):
         # Candidates train 1 epoch in quick mode; the chosen one is refitted on the full (quick) budget of 2.
         assert fitted.estimator.epochs == 1 and fitted.refit_params == {"epochs": 2} and len(results["history"]["loss"]) == 2
         assert results["n_resumed_candidates" if name == "cnn_grid" else "n_resumed_trials"] == 0
+
+
+def test_hog_svm_grid_selects_on_the_hold_out_with_candidates_on_a_third_of_training(tmp_path):
+    import joblib
+
+    assert main(["run", "hog_svm_grid", "--quick", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "hog_svm_grid" / "results.json").read_text())
+    assert set(results["best_params"]) == {"svc__C"} and results["n_resumed_candidates"] == 0
+    candidates = pd.read_csv(tmp_path / "hog_svm_grid" / "search_results.csv")
+    assert len(candidates) == 2 and candidates["rank_test_accuracy"].min() == 1
+    search = make_experiment("hog_svm_grid", quick=True)
+    (train, validation), = search.cv.split(np.zeros((900, 1)), np.arange(900) % 7)
+    assert len(validation) == 90 and len(train) == 300, "candidates fit on a third of Training, compared on a tenth"
+    model = joblib.load(tmp_path / "hog_svm_grid" / "model.joblib")
+    assert model.get_params()["svc__C"] == results["best_params"]["svc__C"]
 
 
 def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):
@@ -102,7 +118,7 @@ def test_evaluate_and_predict_a_saved_network(tmp_path, fer_folder):
 
 def test_cli_errors_are_clear_and_nonzero(tmp_path, capsys):
     assert main(["run", "nope", "--quick", "--out", str(tmp_path)]) == 2
-    assert "unknown experiment 'nope'; known experiments: hog_svm, hog_fnn, fnn" in capsys.readouterr().err
+    assert "unknown experiment 'nope'; known experiments: hog_svm, hog_svm_grid, hog_fnn, fnn" in capsys.readouterr().err
     assert main(["data", str(tmp_path / "missing")]) == 2
     assert "does not exist" in capsys.readouterr().err
     (tmp_path / "notes.txt").write_text("x")

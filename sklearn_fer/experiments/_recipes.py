@@ -9,6 +9,16 @@ QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [3]}
 # budget: full-budget candidates would take many hours on a CPU. (The feed-forward trials are cheap
 # and run on the full budget.)
 SEARCH_EPOCHS = {"quick": 1, "full": 10}
+# Our HOG + RBF SVC search: HOG cells and the square-root normalisation, and the SVM's C. Its candidates
+# fit on a third of Training (an RBF SVM's fit time grows with the square of the faces) and are compared
+# on the 10% hold-out; the chosen one refits on all of Training.
+HOG_SVM_GRID = {
+    "hogtransformer__pixels_per_cell": [(6, 6), (8, 8)],
+    "hogtransformer__transform_sqrt": [False, True],
+    "svc__C": [1.0, 5.0],
+}
+QUICK_HOG_SVM_GRID = {"svc__C": [1.0, 5.0]}
+HOG_SVM_CANDIDATE_FRACTION = 1 / 3
 
 
 def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", random_state=0, verbose=0):
@@ -99,11 +109,15 @@ def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", rand
     return recipes[name]()
 
 
-def selection_split(random_state=0):
-    """The searches' model selection: one stratified 10% hold-out of Training (PublicTest stays unseen)."""
+def selection_split(random_state=0, train_size=None):
+    """The searches' model selection: one stratified 10% hold-out of Training (PublicTest stays unseen).
+
+    ``train_size`` (a fraction of Training) fits the candidates on part of the rest only, for
+    models whose fit grows faster than the data (kernel SVMs); ``None``: all of the rest.
+    """
     from sklearn.model_selection import StratifiedShuffleSplit
 
-    return StratifiedShuffleSplit(n_splits=1, test_size=0.1, random_state=random_state)
+    return StratifiedShuffleSplit(n_splits=1, test_size=0.1, train_size=train_size, random_state=random_state)
 
 
 @dataclass(frozen=True)
