@@ -39,6 +39,10 @@ LEVERS = {
     # mixup with Beta(0.2, 0.2) weights, the usual choice for natural images: most batches stay close to
     # one of the two faces.
     "mixup02": {"mixup": 0.2},
+    # ResNet-style shortcuts around each block's convolutions (1x1 projections where the width changes).
+    "residual": {"residual": True},
+    # A head twice as wide: its parameters cost little compute next to the convolutions.
+    "head512": {"head_units": 512},
 }
 
 

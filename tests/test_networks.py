@@ -136,6 +136,30 @@ def test_cropping_network_saves_loads_and_predicts_on_central_crops(faces, tmp_p
 
 
 
+
+def test_residual_blocks_add_each_blocks_input_projected_only_where_the_width_changes():
+    plain = build_modern_cnn((12, 12, 1), 3, widths=(4, 4, 8), head_units=8)
+    model = build_modern_cnn((12, 12, 1), 3, widths=(4, 4, 8), head_units=8, residual=True)
+    names = [layer.name for layer in model.layers]
+    assert [name for name in names if name.endswith("_add")] == ["block0_add", "block1_add", "block2_add"]
+    assert [name for name in names if name.endswith("_shortcut")] == ["block0_shortcut", "block2_shortcut"]
+    assert not any("_add" in layer.name or "shortcut" in layer.name for layer in plain.layers)
+    # block1 (4 -> 4 channels) adds its input itself: the add's second input is block0's output (its dropout).
+    assert isinstance(model.get_layer("block1_add").input[1]._keras_history.operation, keras.layers.Dropout)
+    shortcut_weights = sum(int(np.prod(w.shape)) for name in ("block0_shortcut", "block2_shortcut") for w in model.get_layer(name).weights)
+    shortcut_bn = sum(int(np.prod(w.shape)) for name in ("block0_shortcut_bn", "block2_shortcut_bn") for w in model.get_layer(name).weights)
+    assert model.count_params() == plain.count_params() + shortcut_weights + shortcut_bn
+
+
+def test_residual_network_fits_saves_and_loads(faces, tmp_path):
+    from sklearn_fer.estimators import load_model
+
+    X, y = faces.data[:120], faces.target[:120]
+    network = ModernCNNClassifier(widths=(4, 8), head_units=8, epochs=1, residual=True, random_state=0).fit(X, y)
+    assert network.model_.get_layer("block1_add") is not None
+    network.save(tmp_path / "residual.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "residual.keras").predict_proba(X[:10]), network.predict_proba(X[:10]), rtol=1e-5)
+
 def test_mixup_reaches_the_training_batches_only(faces, monkeypatch):
     from sklearn_fer.estimators import _base
 

@@ -249,6 +249,9 @@ class ModernCNNClassifier(FERNetworkClassifier):
     dropout : float, default=0.3
         Dropout after each block.
     head_units : int, default=256
+    residual : bool, default=False
+        Add each block's input to its last convolution's output (ResNet-style
+        shortcuts; a 1x1 convolution where the width changes).
     crop_size : int or None, default=None
         Train on a random ``crop_size`` x ``crop_size`` window of each face
         (after the other augmentations) and predict on the central one; with
@@ -275,6 +278,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         "convs_per_block": [_POSITIVE_INT],
         "dropout": [_FRACTION],
         "head_units": [_POSITIVE_INT],
+        "residual": ["boolean"],
         "crop_size": [_POSITIVE_INT, None],
         "mixup": [Interval(Real, 0, None, closed="left")],
     }
@@ -285,6 +289,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         convs_per_block=2,
         dropout=0.3,
         head_units=256,
+        residual=False,
         crop_size=None,
         mixup=0.0,
         lr_schedule="cosine",
@@ -313,6 +318,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.convs_per_block = convs_per_block
         self.dropout = dropout
         self.head_units = head_units
+        self.residual = residual
         self.crop_size = crop_size
         self.mixup = mixup
         self.lr_schedule = lr_schedule
@@ -362,6 +368,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
             convs_per_block=self.convs_per_block,
             dropout=self.dropout,
             head_units=self.head_units,
+            residual=self.residual,
             optimizer=self.optimizer,
             **self._common_build_args(),
         )

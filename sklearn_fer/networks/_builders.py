@@ -166,20 +166,38 @@ def build_fnn(
         return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
 
-def conv_trunk(x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding="same", batch_norm=False, dropout=0.25, prefix="conv"):
-    """The baseline report's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout."""
+def conv_trunk(
+    x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding="same", batch_norm=False, dropout=0.25, residual=False, prefix="conv"
+):
+    """The baseline report's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout.
+
+    With ``residual``, each block adds its input to its last convolution's output before the last
+    ReLU (a ResNet basic block, then the pooling); where the width changes, the input passes through
+    a 1x1 convolution (and batch norm with ``batch_norm``) first.
+    """
     keras = _keras()
     for block, width in enumerate(filters):
+        shortcut = x
         for i in range(convs_per_block):
             x = keras.layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm, name=f"{prefix}{block}_{i}")(x)
             if batch_norm:
                 x = _batch_norm(f"{prefix}{block}_{i}_bn")(x)
+            if residual and i == convs_per_block - 1:
+                x = keras.layers.Add(name=f"{prefix}{block}_add")([x, _projected(shortcut, width, batch_norm, f"{prefix}{block}_shortcut")])
             x = keras.layers.Activation("relu")(x)
         # "same" pooling also works on images with an odd or unit size (1 x k rows in the checks).
         x = keras.layers.MaxPooling2D(2, padding="same", name=f"{prefix}{block}_pool")(x)
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     return x
+
+
+def _projected(x, width, batch_norm, name):
+    """``x`` itself when it is ``width`` channels wide, else its 1x1 convolution to ``width`` channels."""
+    if x.shape[-1] == width:
+        return x
+    x = _keras().layers.Conv2D(width, 1, use_bias=not batch_norm, name=name)(x)
+    return _batch_norm(f"{name}_bn")(x) if batch_norm else x
 
 
 def build_cnn(
@@ -316,6 +334,7 @@ def build_modern_cnn(
     convs_per_block=2,
     dropout=0.3,
     head_units=256,
+    residual=False,
     optimizer="adamw",
     learning_rate=2e-3,
     mean=0.0,
@@ -324,11 +343,14 @@ def build_modern_cnn(
     label_smoothing=0.1,
     dtype_policy="float32",
 ):
-    """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head."""
+    """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head.
+
+    ``residual=True`` adds a shortcut around each block's convolutions (:func:`conv_trunk`).
+    """
     with _dtype_policy(dtype_policy):
         keras = _keras()
         inputs, x = _stem(input_shape, mean, variance, augmentation)
-        x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, prefix="block")
+        x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, residual=residual, prefix="block")
         x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
         x = keras.layers.Dense(head_units, use_bias=False, name="head_dense")(x)
         x = _batch_norm("head_bn")(x)
