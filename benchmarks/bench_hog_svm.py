@@ -18,6 +18,7 @@ from _common import machine, parser, random_subsets
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.features import BagOfVisualWords, HOGTransformer, LBPTransformer
 from sklearn_fer.metrics import evaluate
+from sklearn_fer.networks import describe_machine
 
 # key -> (description, factory)
 PIPELINES = {
@@ -59,7 +60,7 @@ def main():
             continue
         start = time.time()
         result = evaluate(make(), test.data, test.target, X_fit=train.data, y_fit=train.target)
-        result.update(experiment=key, description=description, wall_seconds=time.time() - start, n_train=len(train.target), machine=machine())
+        result.update(experiment=key, description=description, wall_seconds=time.time() - start, n_train=len(train.target), machine=describe_machine())
         print(
             f"{description}: PublicTest accuracy {result['accuracy']:.4f}, balanced {result['balanced_accuracy']:.4f}, "
             f"macro-F1 {result['f1_macro']:.4f}, fit {result['fit_time']:.0f} s, predict {result['predict_time']:.1f} s "

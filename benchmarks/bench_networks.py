@@ -18,6 +18,7 @@ from _common import DEFAULT_DATA, machine, parser
 from sklearn_fer.datasets import load_fer2013, load_mnist
 from sklearn_fer.experiments import TUNED_NETWORKS, fitted_network, tuned_network
 from sklearn_fer.metrics import evaluate
+from sklearn_fer.networks import describe_machine
 
 # The baseline report's figure for each network (PrivateTest; None: no comparable figure).
 BASELINE_FIGURES = {"fnn": 0.455, "cnn": 0.585, "transfer": 0.409, "multitask": None, "modern": None}
@@ -108,7 +109,7 @@ def main():
     result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)
     result.update(experiment=tag, description=_description(args, network), network=args.network, wall_seconds=time.time() - start, epochs_run=len(network.history_["loss"]),
                   history=dict(network.history_), baseline_figure=BASELINE_FIGURES[args.network],
-                  dtype_policy=network.dtype_policy_, machine=machine(), lever=args.lever)
+                  dtype_policy=network.dtype_policy_, machine=describe_machine(), lever=args.lever)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{tag}.json").write_text(json.dumps(result, indent=1))
