@@ -88,7 +88,8 @@ def reference_table():
 
 
 def write_table(results, path):
-    """Record finished experiments as a CSV table (:data:`TABLE_COLUMNS`), which :func:`read_results` reads back."""
+    """Record finished experiments as a CSV table (:data:`TABLE_COLUMNS`, then :data:`OPTIONAL_COLUMNS`, empty
+    where a run did not record them), which :func:`read_results` reads back."""
     with open(path, "w", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(TABLE_COLUMNS + OPTIONAL_COLUMNS)
