@@ -16,35 +16,12 @@ from pathlib import Path
 
 from _common import DEFAULT_DATA, machine, parser
 from sklearn_fer.datasets import load_fer2013, load_mnist
-from sklearn_fer.experiments import TUNED_NETWORKS, fitted_network, tuned_network
+from sklearn_fer.experiments import EXPERIMENTS, MODERN_LEVERS, TUNED_NETWORKS, fitted_network, lever_network, tuned_network
 from sklearn_fer.metrics import evaluate
 from sklearn_fer.networks import describe_machine
 
 # The baseline report's figure for each network (PrivateTest; None: no comparable figure).
 BASELINE_FIGURES = {"fnn": 0.455, "cnn": 0.585, "transfer": 0.409, "multitask": None, "modern": None}
-
-# The levers measured on the `modern` recipe, one at a time, against the recipe on the same split: a
-# 50-epoch cosine budget, early stopping on the stratified 10% validation split of Training, the best
-# epoch restored. `--lever NAME` applies one (and the split); `--set` may add to it.
-SPLIT = {"epochs": 50, "early_stopping": True}
-LEVERS = {
-    "recipe": {},
-    "crop44": {"crop_size": 44},
-    # SGD with Nesterov momentum. Keras decays weights apart from the gradient (w -= lr * wd * w), so
-    # 1e-3 here matches the usual coupled 1e-4 under momentum 0.9 (the decay there passes through the
-    # momentum buffer, 1 / (1 - 0.9) = 10x).
-    "sgd_nesterov": {
-        "optimizer": {"class_name": "SGD", "config": {"momentum": 0.9, "nesterov": True, "weight_decay": 1e-3}},
-        "learning_rate": 0.01,
-    },
-    # mixup with Beta(0.2, 0.2) weights, the usual choice for natural images: most batches stay close to
-    # one of the two faces.
-    "mixup02": {"mixup": 0.2},
-    # ResNet-style shortcuts around each block's convolutions (1x1 projections where the width changes).
-    "residual": {"residual": True},
-    # A head twice as wide: its parameters cost little compute next to the convolutions.
-    "head512": {"head_units": 512},
-}
 
 
 def networks(mnist):
@@ -67,9 +44,7 @@ def _override(item):
 
 def _description(args, network):
     """What was trained, for the record and the report: the recipe, its lever or overrides, its budget and data."""
-    parts = [f"{args.network} recipe"]
-    if args.lever:
-        parts.append(f"lever {args.lever}")
+    parts = [EXPERIMENTS[f"split_{args.lever}"].description.partition(";")[0] if args.lever else f"{args.network} recipe"]
     parts += args.set
     data = f"{1 - network.validation_fraction:.0%} of Training (early stopping)" if network.early_stopping else "all of Training"
     return ", ".join(parts) + f"; {network.epochs} epochs on {data}"
@@ -85,8 +60,8 @@ def main():
         help="override a parameter of the recipe's network, e.g. --set dropout=0.1 (a Python literal; repeatable)",
     )
     p.add_argument(
-        "--lever", default=None, choices=sorted(LEVERS),
-        help="train the modern recipe with one lever on the Training split (50-epoch budget, early stopping)",
+        "--lever", default=None, choices=sorted(MODERN_LEVERS),
+        help="train the modern recipe with one lever on the Training split (the experiment split_LEVER: 50 epochs, early stopping)",
     )
     p.add_argument("--tag", default=None, help="name of the output files (default: the network's)")
     p.add_argument("--out", default=str(Path(__file__).parent / "out"))
@@ -94,12 +69,13 @@ def main():
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     mnist = load_mnist(args.mnist, return_X_y=True) if args.network in ("transfer", "multitask") else None
-    model = networks(mnist)[args.network]()
-    network = fitted_network(model)  # the Keras step of a Pipeline, where history_ lives
+    if args.lever is not None and args.network != "modern":
+        raise SystemExit(f"--lever {args.lever}: levers apply to the modern recipe, not {args.network}")
     if args.lever is not None:
-        if args.network != "modern":
-            raise SystemExit(f"--lever {args.lever}: levers apply to the modern recipe, not {args.network}")
-        network.set_params(**SPLIT, **LEVERS[args.lever])
+        model = lever_network(args.lever, dtype_policy="auto", verbose=2)
+    else:
+        model = networks(mnist)[args.network]()
+    network = fitted_network(model)  # the Keras step of a Pipeline, where history_ lives
     if args.epochs:
         network.set_params(epochs=args.epochs)
     network.set_params(**dict(_override(item) for item in args.set))

@@ -108,13 +108,23 @@ def cmd_run(args):
     print(f"outputs: {Path(args.out) / args.experiment}")
 
 
-def cmd_benchmark(args):
-    from .experiments import EXPERIMENTS, MARKDOWN_HEADER, Settings, finished_results, markdown_row, write_report, write_table
+def benchmark_names(experiments=None):
+    """The experiments ``benchmark`` runs: the comma-separated names given, or the default table's."""
+    from .experiments import EXPERIMENTS
 
-    names = args.experiments.split(",") if args.experiments else list(EXPERIMENTS)
+    if not experiments:
+        return [name for name, experiment in EXPERIMENTS.items() if experiment.in_table]
+    names = experiments.split(",")
     for name in names:
         if name not in EXPERIMENTS:
             raise ValueError(f"unknown experiment {name!r}; known experiments: {', '.join(EXPERIMENTS)}")
+    return names
+
+
+def cmd_benchmark(args):
+    from .experiments import EXPERIMENTS, MARKDOWN_HEADER, Settings, finished_results, markdown_row, write_report, write_table
+
+    names = benchmark_names(args.experiments)
     _announce_precision(args)
     print(MARKDOWN_HEADER, flush=True)
     results = []
@@ -257,7 +267,7 @@ def build_parser():
         if name == "run":
             sub.add_argument("experiment", help="experiment name (an unknown name lists the known ones)")
         else:
-            sub.add_argument("--experiments", help="comma-separated subset of the experiments")
+            sub.add_argument("--experiments", help="comma-separated experiments (default: the table's; the split_* lever ablation runs only when named)")
             sub.add_argument(
                 "--resume", action="store_true", help="reuse rows already finished in --out (same data and mode) instead of rerunning them"
             )

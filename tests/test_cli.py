@@ -64,8 +64,11 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert "\n| hog_svm: HOG" in result.stdout
 
 
-# hog_svm, hog_svm_grid and fnn_hyperopt run end to end in their own tests below.
-@pytest.mark.parametrize("name", [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "fnn_hyperopt")])
+# hog_svm, hog_svm_grid and fnn_hyperopt run end to end in their own tests below. Of the lever
+# ablation, the crop lever runs (the others differ only in parameters, checked below).
+@pytest.mark.parametrize(
+    "name", [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "fnn_hyperopt") and (not n.startswith("split_") or n == "split_crop44")]
+)
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
     folder = tmp_path / name
@@ -202,6 +205,29 @@ def test_tuned_recipes_fit_quick(name):
     faces = make_synthetic_faces(140, random_state=0)
     network = tuned_network(name, quick=True, dtype_policy="float32").fit(faces.data, faces.target)
     assert network.predict_proba(faces.data[:5]).shape == (5, 7) and network.history_["loss"]
+
+
+def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split():
+    from sklearn_fer.cli import benchmark_names
+    from sklearn_fer.experiments import EXPERIMENTS, LEVER_BUDGET, MODERN_LEVERS, lever_network
+
+    recipe = tuned_network("modern").get_params()
+    for lever, (params, wording) in MODERN_LEVERS.items():
+        experiment = EXPERIMENTS[f"split_{lever}"]
+        network = make_experiment(f"split_{lever}", random_state=3).get_params()
+        changed = {key: value for key, value in network.items() if value != recipe[key]}
+        assert changed == {**LEVER_BUDGET, **params, "random_state": 3}, lever
+        assert network["validation_fraction"] == 0.1 and wording in experiment.description and not experiment.in_table
+    assert LEVER_BUDGET == {"epochs": 50, "early_stopping": True} and set(MODERN_LEVERS) >= {"recipe", "crop44", "mixup02"}
+    quick = lever_network("mixup02", quick=True).get_params()
+    assert quick["epochs"] == 2 and quick["early_stopping"] and quick["mixup"] == 0.2
+    with pytest.raises(ValueError, match="unknown lever 'cutmix'; known: recipe, crop44"):
+        lever_network("cutmix")
+    # `benchmark` runs the table; the ablation only when named.
+    assert "modern" in benchmark_names() and not any(name.startswith("split_") for name in benchmark_names())
+    assert benchmark_names("split_crop44,modern") == ["split_crop44", "modern"]
+    with pytest.raises(ValueError, match="unknown experiment 'split_nope'"):
+        benchmark_names("modern,split_nope")
 
 
 def test_tuned_recipes_are_the_measured_ones():

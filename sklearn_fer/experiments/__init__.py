@@ -5,14 +5,26 @@ with the shared metrics (:func:`sklearn_fer.metrics.evaluate`). With no data
 path the embedded synthetic faces are used, so everything runs offline.
 
 - :data:`EXPERIMENTS`: name -> :class:`Experiment` (description, builder, kind, the baseline
-  report's row it answers). A new experiment is one record in ``_registry.py``.
+  report's row it answers). A new experiment is one record in ``_registry.py``. The ``split_*``
+  experiments are the lever ablation of the ``modern`` recipe (:data:`MODERN_LEVERS`,
+  :func:`lever_network`), outside the default benchmark table.
 - :func:`make_experiment` / :func:`run_experiment`: the unfitted estimator; fit, score and write
   ``results.json``.
 - :func:`read_results` / :func:`write_table` / :func:`write_report`: recorded results (JSON or
   CSV) -> the Markdown report and its chart.
 """
 
-from ._recipes import QUICK_CNN_GRID, SEARCH_EPOCHS, TUNED_NETWORKS, Settings, selection_split, tuned_network
+from ._recipes import (
+    LEVER_BUDGET,
+    MODERN_LEVERS,
+    QUICK_CNN_GRID,
+    SEARCH_EPOCHS,
+    TUNED_NETWORKS,
+    Settings,
+    lever_network,
+    selection_split,
+    tuned_network,
+)
 from ._registry import BASELINE_ROWS, EXPERIMENTS, Experiment
 from ._report import (
     MARKDOWN_HEADER,
@@ -34,7 +46,9 @@ __all__ = [
     "DESCRIPTIONS",
     "EXPERIMENTS",
     "Experiment",
+    "LEVER_BUDGET",
     "MARKDOWN_HEADER",
+    "MODERN_LEVERS",
     "QUICK_CNN_GRID",
     "SEARCH_EPOCHS",
     "SYNTHETIC_SOURCE",
@@ -45,6 +59,7 @@ __all__ = [
     "class_counts",
     "finished_results",
     "fitted_network",
+    "lever_network",
     "load_experiment_data",
     "make_experiment",
     "markdown_row",
