@@ -64,10 +64,11 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert "\n| hog_svm: HOG" in result.stdout
 
 
-# hog_svm, hog_svm_grid and fnn_hyperopt run end to end in their own tests below. Of the lever
+# hog_svm, hog_svm_grid, fnn_hyperopt and modern_vote run end to end in their own tests below. Of the lever
 # ablation, the crop lever runs (the others differ only in parameters, checked below).
 @pytest.mark.parametrize(
-    "name", [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "fnn_hyperopt") and (not n.startswith("split_") or n == "split_crop44")]
+    "name",
+    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "fnn_hyperopt", "modern_vote") and (not n.startswith("split_") or n == "split_crop44")],
 )
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
@@ -84,6 +85,31 @@ def test_each_network_experiment_runs_quick(tmp_path, name):
         # Candidates train 1 epoch in quick mode; the chosen one is refitted on the full (quick) budget of 2.
         assert fitted.estimator.epochs == 1 and fitted.refit_params == {"epochs": 2} and len(results["history"]["loss"]) == 2
         assert results["n_resumed_candidates" if name == "cnn_grid" else "n_resumed_trials"] == 0
+
+
+def test_modern_vote_is_a_soft_vote_of_seeded_modern_networks(tmp_path):
+    import joblib
+    from sklearn.ensemble import VotingClassifier
+
+    from sklearn_fer.datasets import make_synthetic_faces
+    from sklearn_fer.experiments import VOTE_MEMBER_EPOCHS, VOTE_MEMBERS
+
+    full = make_experiment("modern_vote", random_state=5)
+    modern = tuned_network("modern").get_params()
+    assert isinstance(full, VotingClassifier) and full.voting == "soft" and len(full.estimators) == VOTE_MEMBERS
+    assert VOTE_MEMBERS * VOTE_MEMBER_EPOCHS == modern["epochs"], "the members train the epochs of one modern run"
+    for i, (name, member) in enumerate(full.estimators):
+        changed = {key: value for key, value in member.get_params().items() if value != modern[key]}
+        assert name == f"seed{5 + i}" and changed == {"epochs": VOTE_MEMBER_EPOCHS, "random_state": 5 + i}
+    assert main(["run", "modern_vote", "--quick", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "modern_vote" / "results.json").read_text())
+    assert sorted(results["member_histories"]) == ["seed0", "seed1", "seed2"]
+    assert all(len(history["loss"]) == 2 for history in results["member_histories"].values())
+    vote = joblib.load(tmp_path / "modern_vote" / "model.joblib")
+    faces = make_synthetic_faces(20, random_state=9).data
+    members = [member.predict_proba(faces) for member in vote.estimators_]
+    np.testing.assert_allclose(vote.predict_proba(faces), np.mean(members, axis=0), atol=1e-6)
+    assert not np.allclose(members[0], members[1]), "the seeds differ"
 
 
 def test_hog_svm_grid_selects_on_the_hold_out_with_candidates_on_a_third_of_training(tmp_path):

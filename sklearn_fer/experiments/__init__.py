@@ -20,10 +20,13 @@ from ._recipes import (
     QUICK_CNN_GRID,
     SEARCH_EPOCHS,
     TUNED_NETWORKS,
+    VOTE_MEMBER_EPOCHS,
+    VOTE_MEMBERS,
     Settings,
     lever_network,
     selection_split,
     tuned_network,
+    voting_networks,
 )
 from ._registry import BASELINE_ROWS, EXPERIMENTS, Experiment
 from ._report import (
@@ -55,6 +58,8 @@ __all__ = [
     "Settings",
     "TABLE_COLUMNS",
     "TUNED_NETWORKS",
+    "VOTE_MEMBERS",
+    "VOTE_MEMBER_EPOCHS",
     "baseline_comparison",
     "class_counts",
     "finished_results",
@@ -67,6 +72,7 @@ __all__ = [
     "run_experiment",
     "selection_split",
     "tuned_network",
+    "voting_networks",
     "write_report",
     "write_table",
 ]

@@ -162,6 +162,37 @@ def lever_network(lever, *, quick=False, dtype_policy="auto", random_state=0, ve
     return network.set_params(**budget, **MODERN_LEVERS[lever][0])
 
 
+# Several short runs against one long one at the same total budget: three members of the `modern`
+# recipe, a third of its 75 epochs each, seeds apart.
+VOTE_MEMBERS = 3
+VOTE_MEMBER_EPOCHS = 25
+
+
+def voting_networks(*, quick=False, dtype_policy="auto", random_state=0, verbose=0):
+    """A soft vote of :data:`VOTE_MEMBERS` ``modern`` networks, each trained for
+    :data:`VOTE_MEMBER_EPOCHS` epochs from its own seed.
+
+    Together they train as many epochs as one ``modern`` run: the comparison of
+    several short networks against one long one at equal total time.
+
+    Parameters
+    ----------
+    quick, dtype_policy, random_state, verbose
+        As in :func:`tuned_network`; member ``i`` is seeded ``random_state + i``.
+
+    Returns
+    -------
+    estimator : sklearn.ensemble.VotingClassifier (unfitted)
+    """
+    from sklearn.ensemble import VotingClassifier
+
+    members = []
+    for i in range(VOTE_MEMBERS):
+        member = tuned_network("modern", quick=quick, dtype_policy=dtype_policy, random_state=random_state + i, verbose=verbose)
+        members.append((f"seed{random_state + i}", member if quick else member.set_params(epochs=VOTE_MEMBER_EPOCHS)))
+    return VotingClassifier(members, voting="soft")
+
+
 def selection_split(random_state=0, train_size=None):
     """The searches' model selection: one stratified 10% hold-out of Training (PublicTest stays unseen).
 

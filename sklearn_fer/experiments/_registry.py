@@ -9,9 +9,12 @@ from ._recipes import (
     MODERN_LEVERS,
     QUICK_CNN_GRID,
     QUICK_HOG_SVM_GRID,
+    VOTE_MEMBER_EPOCHS,
+    VOTE_MEMBERS,
     lever_network,
     selection_split,
     tuned_network,
+    voting_networks,
 )
 
 # The baseline report's rows and their PrivateTest accuracy. A range is the spread of its augmentation
@@ -224,6 +227,12 @@ EXPERIMENTS = {
         Experiment(
             "modern", "Modern VGG-style CNN (BN, aug, cosine LR, label smoothing, flip + shift TTA)",
             lambda s: tuned_network("modern", **s.recipe),
+        ),
+        Experiment(
+            "modern_vote",
+            f"Soft vote (VotingClassifier) of {VOTE_MEMBERS} modern networks of {VOTE_MEMBER_EPOCHS} epochs, one seed each "
+            "(the epochs of one modern run)",
+            lambda s: voting_networks(**s.recipe),
         ),
     )
 }

@@ -96,7 +96,8 @@ def run_experiment(
 
     Writes into ``out/<name>/``: ``results.json`` (shared metrics, parameters,
     best parameters of a search, fit / predict times, environment),
-    ``confusion_matrix.png``, ``loss_curve.png`` (networks),
+    ``confusion_matrix.png``, ``loss_curve.png`` (networks; an ensemble's
+    ``results.json`` holds each member's history instead),
     ``search_results.csv`` (searches: one row per candidate) and the fitted
     model (``model.keras`` for networks, ``model.joblib`` otherwise). Search
     experiments keep their finished hyperopt trials or grid candidates in
@@ -168,6 +169,9 @@ def run_experiment(
         figure = plot_history(network.history_, title=f"{name}: training history")
         figure.savefig(folder / "loss_curve.png", dpi=110)
         plt.close(figure)
+    members = getattr(estimator, "named_estimators_", {})  # an ensemble's networks
+    if any(hasattr(member, "history_") for member in members.values()):
+        results["member_histories"] = {name: dict(member.history_) for name, member in members.items() if hasattr(member, "history_")}
     if hasattr(getattr(estimator, "best_estimator_", estimator), "save"):
         network.save(folder / "model.keras")
     else:
