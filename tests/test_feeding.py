@@ -77,3 +77,58 @@ def test_mixup_needs_one_float_target_array():
         array_dataset((X, {"emotion": np.zeros((6, 3), dtype=np.float32)}), 2, mixup=0.2)
     with pytest.raises(ValueError, match="mixup needs one float target array"):
         array_dataset((X, np.arange(6)), 2, mixup=0.2)
+
+
+def test_cutmix_pastes_one_box_of_the_reversed_batch_and_blends_targets_by_area():
+    X = (np.arange(40, dtype=np.float32) + 1)[:, None, None, None] * np.ones((1, 12, 10, 1), dtype=np.float32)
+    y = np.eye(4, dtype=np.float32)[np.arange(40) % 4]
+    weights = np.linspace(0.5, 2.0, 40).astype(np.float32)
+    plain = list(array_dataset((X, y, weights), 8, shuffle=True, seed=5).as_numpy_iterator())
+    cut = array_dataset((X, y, weights), 8, shuffle=True, seed=5, cutmix=1.0)
+    first_pass, boxes = list(cut.as_numpy_iterator()), []
+    for (X_plain, y_plain, w_plain), (X_cut, y_cut, w_cut) in zip(plain, first_pass):
+        partner = X_plain[::-1]
+        inside = X_cut[0, :, :, 0] != X_plain[0, :, :, 0]  # every face differs from its partner's constant value
+        rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        if inside.any():
+            assert inside.sum() == len(rows) * len(cols) and np.all(np.diff(rows) == 1) and np.all(np.diff(cols) == 1), "a rectangle"
+        mask = inside[None, :, :, None]
+        np.testing.assert_array_equal(X_cut, np.where(mask, partner, X_plain))  # the same box for every face of the batch
+        kept = 1 - inside.mean()
+        np.testing.assert_allclose(y_cut, kept * y_plain + (1 - kept) * y_plain[::-1], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(w_cut, kept * w_plain + (1 - kept) * w_plain[::-1], rtol=1e-5, atol=1e-6)
+        boxes.append(inside.tobytes())
+    assert len(set(boxes)) > len(plain) // 2, "a box drawn per batch"
+    second_pass = list(cut.as_numpy_iterator())
+    assert not np.array_equal(first_pass[0][0], second_pass[0][0]), "new orders and boxes every epoch"
+    again = list(array_dataset((X, y, weights), 8, shuffle=True, seed=5, cutmix=1.0).as_numpy_iterator())
+    np.testing.assert_array_equal(again[0][0], first_pass[0][0])  # seeded: the same batches again
+
+
+def test_cutmix_box_areas_vary_and_spread_with_a_smaller_beta_parameter():
+    X = np.zeros((64, 20, 20), dtype=np.float32)
+    X[32:] = 1.0  # the reversed partner of each of the first 32 faces is a face of ones
+    y = np.eye(2, dtype=np.float32)[np.arange(64) // 32]
+
+    def box_areas(alpha):
+        dataset = array_dataset((X, y), 64, seed=2, cutmix=alpha).repeat(200)  # 200 passes, a new box each
+        return np.array([X_cut[0].mean() for X_cut, _ in dataset.as_numpy_iterator()])
+
+    uniform, small = box_areas(1.0), box_areas(0.2)
+    assert len(np.unique(uniform)) > 40 and 0.1 < uniform.mean() < 0.5  # Beta(1, 1) areas, clipped at the borders
+
+    def extreme(areas):
+        return np.mean((areas < 0.1) | (areas > 0.9))
+
+    # Beta(0.2, 0.2) puts most of its weight near 0 and 1: boxes of almost nothing or almost everything.
+    assert extreme(small) > extreme(uniform) + 0.15
+
+
+def test_cutmix_needs_images_and_one_float_target_and_excludes_mixup():
+    images, one_hot = np.zeros((6, 4, 4), dtype=np.float32), np.eye(3, dtype=np.float32)[np.arange(6) % 3]
+    with pytest.raises(ValueError, match=r"cutmix needs images \(rows, height, width\[, channels\]\)"):
+        array_dataset((np.zeros((6, 16), dtype=np.float32), one_hot), 2, cutmix=1.0)
+    with pytest.raises(ValueError, match="cutmix needs one float target array"):
+        array_dataset((images, np.arange(6)), 2, cutmix=1.0)
+    with pytest.raises(ValueError, match="mixup=0.2 and cutmix=1.0: use one of the two"):
+        array_dataset((images, one_hot), 2, mixup=0.2, cutmix=1.0)

@@ -160,26 +160,33 @@ def test_residual_network_fits_saves_and_loads(faces, tmp_path):
     network.save(tmp_path / "residual.keras")
     np.testing.assert_allclose(load_model(tmp_path / "residual.keras").predict_proba(X[:10]), network.predict_proba(X[:10]), rtol=1e-5)
 
-def test_mixup_reaches_the_training_batches_only(faces, monkeypatch):
+def test_mixup_and_cutmix_reach_the_training_batches_only(faces, monkeypatch):
     from sklearn_fer.estimators import _base
 
     calls = []
 
     def recording(arrays, batch_size, **options):
-        calls.append(options.get("mixup", 0.0))
+        calls.append((options.get("mixup", 0.0), options.get("cutmix", 0.0)))
         return array_dataset(arrays, batch_size, **options)
 
     array_dataset = _base.array_dataset
     monkeypatch.setattr(_base, "array_dataset", recording)
     X, y = faces.data[:120], faces.target[:120]
     network = ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, mixup=0.3, early_stopping=True, random_state=0).fit(X, y)
-    assert calls == [0.3, 0.0], "mixed training batches, unmixed validation batches"
+    assert calls == [(0.3, 0.0), (0.0, 0.0)], "mixed training batches, unmixed validation batches"
     assert network.predict_proba(X[:5]).shape == (5, len(np.unique(y)))
     calls.clear()
+    ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, cutmix=1.0, early_stopping=True, random_state=0).fit(X, y)
+    assert calls == [(0.0, 1.0), (0.0, 0.0)]
+    calls.clear()
     ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, random_state=0).fit(X, y)
-    assert calls == [0.0]
+    assert calls == [(0.0, 0.0)]
     with pytest.raises(ValueError, match="'mixup' parameter of ModernCNNClassifier must be a float in the range"):
         ModernCNNClassifier(mixup=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="'cutmix' parameter of ModernCNNClassifier must be a float in the range"):
+        ModernCNNClassifier(cutmix=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="mixup=0.2 and cutmix=1.0: set at most one of them above 0"):
+        ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, mixup=0.2, cutmix=1.0).fit(X, y)
 
 _QUIET_SCRIPT = """
 import numpy as np

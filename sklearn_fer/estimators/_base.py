@@ -493,9 +493,9 @@ class FERNetworkClassifier(KerasClassifier):
     def _log_learning_rate(self, epoch, logs):
         logs["learning_rate"] = float(self.model_.optimizer.learning_rate)
 
-    def _mixup_alpha(self):
-        """Beta parameter of the mixup applied to the training batches (0: none); networks that offer it override this."""
-        return 0.0
+    def _batch_mixing(self):
+        """``array_dataset``'s mixing of the training batches (``mixup=``, ``cutmix=``); networks that offer it override this."""
+        return {}
 
     def _add_auxiliary_task(self, train, validation):
         """Hook for networks trained on a second data set besides FER (multi-task)."""
@@ -524,7 +524,7 @@ class FERNetworkClassifier(KerasClassifier):
         train, validation = self._add_auxiliary_task(train, validation)
         with self._seed_context():
             history = self.model_.fit(
-                array_dataset(train, self.batch_size, shuffle=True, seed=self._random_state, mixup=self._mixup_alpha()),
+                array_dataset(train, self.batch_size, shuffle=True, seed=self._random_state, **self._batch_mixing()),
                 validation_data=None if validation is None else array_dataset(validation, self.batch_size),
                 epochs=initial_epoch + epochs,
                 initial_epoch=initial_epoch,

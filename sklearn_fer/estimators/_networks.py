@@ -260,6 +260,11 @@ class ModernCNNClassifier(FERNetworkClassifier):
         Train on mixup batches: each batch blended with the same batch in reverse
         order, images and targets alike, by a weight drawn from
         Beta(``mixup``, ``mixup``) per batch. 0: no mixing.
+    cutmix : float, default=0.0
+        Train on CutMix batches: in each batch, one rectangle of every face (its
+        area drawn from Beta(``cutmix``, ``cutmix``) per batch) replaced by the same
+        rectangle of its partner in the reversed batch, targets blended by the
+        pixels each face keeps. 0: none; at most one of ``mixup`` and ``cutmix``.
 {common}
     """
 
@@ -281,6 +286,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         "residual": ["boolean"],
         "crop_size": [_POSITIVE_INT, None],
         "mixup": [Interval(Real, 0, None, closed="left")],
+        "cutmix": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -292,6 +298,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         residual=False,
         crop_size=None,
         mixup=0.0,
+        cutmix=0.0,
         lr_schedule="cosine",
         tta_flip=True,
         tta_shift=0,
@@ -321,6 +328,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.residual = residual
         self.crop_size = crop_size
         self.mixup = mixup
+        self.cutmix = cutmix
         self.lr_schedule = lr_schedule
         self.tta_flip = tta_flip
         self.tta_shift = tta_shift
@@ -350,8 +358,10 @@ class ModernCNNClassifier(FERNetworkClassifier):
             rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, crop=self.crop_size, seed=self._random_state
         )
 
-    def _mixup_alpha(self):
-        return self.mixup
+    def _batch_mixing(self):
+        if self.mixup and self.cutmix:
+            raise ValueError(f"mixup={self.mixup} and cutmix={self.cutmix}: set at most one of them above 0")
+        return {"mixup": self.mixup, "cutmix": self.cutmix}
 
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_modern_cnn
