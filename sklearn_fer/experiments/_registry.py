@@ -6,6 +6,7 @@ from typing import Callable
 from ._recipes import (
     HOG_SVM_CANDIDATE_FRACTION,
     HOG_SVM_GRID,
+    LEVER_BUDGET,
     MODERN_LEVERS,
     QUICK_CNN_GRID,
     QUICK_HOG_SVM_GRID,
@@ -242,7 +243,7 @@ EXPERIMENTS.update(
         f"split_{lever}",
         Experiment(
             f"split_{lever}",
-            f"modern recipe, lever {lever} ({wording}); 50 epochs on 90% of Training (early stopping)",
+            f"modern recipe, lever {lever} ({wording}); {LEVER_BUDGET['epochs']} epochs on 90% of Training (early stopping)",
             lambda s, lever=lever: lever_network(lever, **s.recipe),
             in_table=False,
         ),

@@ -170,8 +170,9 @@ def run_experiment(
         figure.savefig(folder / "loss_curve.png", dpi=110)
         plt.close(figure)
     members = getattr(estimator, "named_estimators_", {})  # an ensemble's networks
-    if any(hasattr(member, "history_") for member in members.values()):
-        results["member_histories"] = {name: dict(member.history_) for name, member in members.items() if hasattr(member, "history_")}
+    member_histories = {name: dict(member.history_) for name, member in members.items() if hasattr(member, "history_")}
+    if member_histories:
+        results["member_histories"] = member_histories
     if hasattr(getattr(estimator, "best_estimator_", estimator), "save"):
         network.save(folder / "model.keras")
     else:
