@@ -10,13 +10,14 @@ import json
 import time
 from pathlib import Path
 
-from sklearn.pipeline import make_pipeline, make_union
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from _common import machine, parser, random_subsets
 from sklearn_fer.datasets import load_fer2013
-from sklearn_fer.features import BagOfVisualWords, HOGTransformer, LBPTransformer
+from sklearn_fer.experiments import EXPERIMENTS, make_experiment
+from sklearn_fer.features import HOGTransformer
 from sklearn_fer.metrics import evaluate
 from sklearn_fer.networks import describe_machine
 
@@ -30,18 +31,11 @@ PIPELINES = {
         StandardScaler(),
         SVC(C=5.0),
     )),
-    # The HOG that hog_svm_grid chose on the Training hold-out, with LBP histograms beside it.
-    "hog_lbp_svc": ("HOG 9/8x8/2x2 sqrt + LBP 8/1 uniform 6x6 + scaler + RBF SVC (C=5)", lambda: make_pipeline(
-        make_union(
-            HOGTransformer(orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2), transform_sqrt=True, n_jobs=-1),
-            LBPTransformer(n_points=8, radius=1, grid=(6, 6), n_jobs=-1),
-        ),
-        StandardScaler(),
-        SVC(C=5.0),
-    )),
-    "bovw_svc": ("BoVW DAISY 256 words, step 4, 1+2x2 pyramid + RBF SVC (C=5)", lambda: make_pipeline(
-        BagOfVisualWords(n_words=256, step=4, radius=8, pyramid=(1, 2), random_state=0, n_jobs=-1), SVC(C=5.0)
-    )),
+    # The named experiments (`sklearn-fer run hog_lbp_svm --data ...` fits the same pipeline).
+    **{
+        name: (EXPERIMENTS[name].description, lambda name=name: make_experiment(name, n_jobs=-1))
+        for name in ("hog_lbp_svm", "bovw_svm")
+    },
 }
 
 

@@ -64,11 +64,29 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert "\n| hog_svm: HOG" in result.stdout
 
 
-# hog_svm, hog_svm_grid, fnn_hyperopt and modern_vote run end to end in their own tests below. Of the lever
+@pytest.mark.parametrize("name", ["hog_lbp_svm", "bovw_svm"])
+def test_classical_experiments_run_quick_with_their_recorded_configuration(tmp_path, name):
+    from sklearn_fer.experiments import CHOSEN_HOG, CHOSEN_SVC_C, LBP_FEATURES, QUICK_BOVW_FEATURES
+
+    assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / name / "results.json").read_text())
+    assert results["quick"] is True and 0 <= results["accuracy"] <= 1 and (tmp_path / name / "model.joblib").exists()
+    pipeline = make_experiment(name, quick=True)
+    assert pipeline.steps[-1][1].C == CHOSEN_SVC_C
+    if name == "hog_lbp_svm":
+        hog, lbp = (transformer for _, transformer in pipeline.steps[0][1].transformer_list)
+        assert hog.get_params() | CHOSEN_HOG == hog.get_params() and lbp.get_params() | LBP_FEATURES == lbp.get_params()
+    else:
+        bovw = pipeline.steps[0][1]
+        assert bovw.get_params() | QUICK_BOVW_FEATURES == bovw.get_params()
+        assert make_experiment(name).steps[0][1].n_words == 256
+
+
+# hog_svm, hog_svm_grid, fnn_hyperopt, modern_vote and the classical pipelines run end to end in their own tests. Of the lever
 # ablation, the crop lever runs (the others differ only in parameters, checked below).
 @pytest.mark.parametrize(
     "name",
-    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "fnn_hyperopt", "modern_vote") and (not n.startswith("split_") or n == "split_crop44")],
+    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "hog_lbp_svm", "bovw_svm", "fnn_hyperopt", "modern_vote") and (not n.startswith("split_") or n == "split_crop44")],
 )
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0

@@ -15,8 +15,13 @@ path the embedded synthetic faces are used, so everything runs offline.
 """
 
 from ._recipes import (
+    BOVW_FEATURES,
+    CHOSEN_HOG,
+    CHOSEN_SVC_C,
+    LBP_FEATURES,
     LEVER_BUDGET,
     MODERN_LEVERS,
+    QUICK_BOVW_FEATURES,
     QUICK_CNN_GRID,
     SEARCH_EPOCHS,
     TUNED_NETWORKS,
@@ -46,12 +51,17 @@ DESCRIPTIONS = {name: experiment.describe(Settings()) for name, experiment in EX
 
 __all__ = [
     "BASELINE_ROWS",
+    "BOVW_FEATURES",
+    "CHOSEN_HOG",
+    "CHOSEN_SVC_C",
     "DESCRIPTIONS",
     "EXPERIMENTS",
     "Experiment",
+    "LBP_FEATURES",
     "LEVER_BUDGET",
     "MARKDOWN_HEADER",
     "MODERN_LEVERS",
+    "QUICK_BOVW_FEATURES",
     "QUICK_CNN_GRID",
     "SEARCH_EPOCHS",
     "SYNTHETIC_SOURCE",

@@ -19,6 +19,14 @@ HOG_SVM_GRID = {
 }
 QUICK_HOG_SVM_GRID = {"svc__C": [1.0, 5.0]}
 HOG_SVM_CANDIDATE_FRACTION = 1 / 3
+# What hog_svm_grid chose on the hold-out (8x8 cells, square root, C=5): the HOG and the SVM of the
+# classical pipelines that add features beside it.
+CHOSEN_HOG = {"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": (2, 2), "transform_sqrt": True}
+CHOSEN_SVC_C = 5.0
+# Uniform LBP codes (8 neighbours, radius 1) in 6x6 cells; a 256-word DAISY codebook in a 1 + 2x2 pyramid.
+LBP_FEATURES = {"n_points": 8, "radius": 1, "grid": (6, 6)}
+BOVW_FEATURES = {"n_words": 256, "step": 4, "radius": 8, "pyramid": (1, 2)}
+QUICK_BOVW_FEATURES = {"n_words": 16, "step": 8, "radius": 6, "pyramid": (1, 2)}
 
 
 def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", random_state=0, verbose=0):

@@ -4,11 +4,16 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ._recipes import (
+    BOVW_FEATURES,
+    CHOSEN_HOG,
+    CHOSEN_SVC_C,
     HOG_SVM_CANDIDATE_FRACTION,
     HOG_SVM_GRID,
+    LBP_FEATURES,
     LEVER_BUDGET,
     MODERN_LEVERS,
     QUICK_CNN_GRID,
+    QUICK_BOVW_FEATURES,
     QUICK_HOG_SVM_GRID,
     VOTE_MEMBER_EPOCHS,
     VOTE_MEMBERS,
@@ -112,6 +117,27 @@ def _hog_svm_grid(s):
     )
 
 
+def _hog_lbp_svm(s):
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from ..features import HOGTransformer, LBPTransformer
+
+    features = make_union(HOGTransformer(**CHOSEN_HOG, n_jobs=s.n_jobs), LBPTransformer(**LBP_FEATURES, n_jobs=s.n_jobs))
+    return make_pipeline(features, StandardScaler(), SVC(C=CHOSEN_SVC_C))
+
+
+def _bovw_svm(s):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVC
+
+    from ..features import BagOfVisualWords
+
+    words = QUICK_BOVW_FEATURES if s.quick else BOVW_FEATURES
+    return make_pipeline(BagOfVisualWords(**words, random_state=s.random_state, n_jobs=s.n_jobs), SVC(C=CHOSEN_SVC_C))
+
+
 def _hog_fnn(s):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -176,6 +202,18 @@ EXPERIMENTS = {
             "hog_svm_grid",
             "HOG + scaler + RBF SVC, grid cells 6/8 x sqrt x C 1/5 (candidates on a third of Training, chosen one refit on all)",
             _hog_svm_grid, kind="search",
+        ),
+        Experiment(
+            "hog_lbp_svm",
+            "HOG (8x8 cells, square root: hog_svm_grid's choice) + uniform LBP histograms (6x6 cells) in a FeatureUnion "
+            "+ scaler + RBF SVC (C=5)",
+            _hog_lbp_svm,
+        ),
+        Experiment(
+            "bovw_svm",
+            "Bag of visual words: dense DAISY descriptors, MiniBatchKMeans codebook of 256 words (16 when quick), 1 + 2x2 spatial pyramid "
+            "(Hellinger-mapped) + RBF SVC (C=5)",
+            _bovw_svm,
         ),
         Experiment("hog_fnn", "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + feed-forward net", _hog_fnn),
         Experiment(
