@@ -280,6 +280,8 @@ def test_tuned_recipes_are_the_measured_ones():
     assert recipes["fnn"]["fnnclassifier__hidden_layer_sizes"] == (2048, 1024)
     assert not recipes["fnn"]["fnnclassifier__early_stopping"] and not recipes["modern"]["early_stopping"]
     assert recipes["cnn"]["dtype_policy"] == "auto" and recipes["cnn"]["lr_schedule"] == "cosine"
+    cropped = make_experiment("modern_crop44").get_params()
+    assert cropped == {**recipes["modern"], "crop_size": 44}, "the modern recipe with the crop lever and nothing else"
     with pytest.raises(ValueError, match="unknown tuned network 'resnet'; known: fnn, cnn, transfer, multitask, modern"):
         tuned_network("resnet")
 
