@@ -1,11 +1,13 @@
 """Turn a trained network into the shipped pretrained model: package files, PublicTest scores, model card.
 
-Takes what ``bench_networks.py`` wrote (``TAG.keras`` and ``TAG.json``), writes the float32 Keras network,
-its ONNX export and ``model_card.json`` into ``sklearn_fer/pretrained/data/``, scores the shipped files on
-PublicTest (both backends, side by side), and renders ``sklearn_fer/pretrained/MODEL_CARD.md``.
+Takes a trained network, either a named experiment's run folder (``sklearn-fer run NAME --out OUT``
+writes ``OUT/NAME/model.keras`` and ``results.json``) or what ``bench_networks.py`` wrote (``TAG.keras`` and
+``TAG.json``); writes the float32 Keras network, its ONNX export and ``model_card.json`` into
+``sklearn_fer/pretrained/data/``, scores the shipped files on PublicTest (both backends, side by side), and
+renders ``sklearn_fer/pretrained/MODEL_CARD.md``.
 
-    python benchmarks/bench_networks.py --network modern --epochs 40 --tag pretrained_modern40 --out benchmarks/out
-    python benchmarks/ship_pretrained.py --trained benchmarks/out/pretrained_modern40 --data ../shared/data/fer2013
+    sklearn-fer run modern_crop44 --data ../shared/data/fer2013 --out benchmarks/out
+    python benchmarks/ship_pretrained.py --trained benchmarks/out/modern_crop44 --data ../shared/data/fer2013
 """
 
 import json
@@ -83,44 +85,66 @@ def render_card(card):
     return "\n".join(lines)
 
 
+def trained_network(trained):
+    """``(network, record, recipe, retrain)``: the fitted network, its run record, its recipe and the commands that remake it."""
+    trained = Path(trained)
+    if trained.is_dir():  # a named experiment's run folder
+        network, record = load_model(trained / "model.keras"), json.loads((trained / "results.json").read_text())
+        name = record["experiment"]
+        recipe = f"`sklearn-fer run {name}`: {record['description']}"
+        retrain = f"sklearn-fer run {name} --data DATA --out benchmarks/out && python benchmarks/ship_pretrained.py --trained benchmarks/out/{name} --data DATA"
+        return network, record, recipe, retrain
+    network, record = load_model(trained.with_suffix(".keras")), json.loads(trained.with_suffix(".json").read_text())
+    epochs = record["epochs_run"]
+    recipe = f"sklearn_fer.experiments.tuned_network('modern') with epochs={epochs}"
+    retrain = (
+        f"python benchmarks/bench_networks.py --network modern --epochs {epochs} --tag pretrained_modern{epochs} --out benchmarks/out "
+        f"&& python benchmarks/ship_pretrained.py --trained benchmarks/out/pretrained_modern{epochs}"
+    )
+    return network, record, recipe, retrain
+
+
+def architecture(network):
+    """The card's one-line description of a ModernCNNClassifier."""
+    views = f"{9 if network.tta_shift else 1} shifts of {network.tta_shift} px"
+    if network.crop_size:
+        crops = f"trained on random {network.crop_size}x{network.crop_size} crops of the faces; "
+        views = f"{views} of the central {network.crop_size}x{network.crop_size} crop"
+    else:
+        crops = ""
+    return (
+        f"VGG-style CNN, blocks of widths {list(network.widths)} (2 conv + batch norm + ReLU each, max-pool, "
+        f"dropout {network.dropout}), global average pooling, dense head of {network.head_units}; "
+        f"{crops}test-time averaging over {views}{' and their mirror images' if network.tta_flip else ''}"
+    )
+
+
 def main():
     p = parser(__doc__)
-    p.add_argument("--trained", required=True, help="bench_networks.py output without suffix (TAG.keras, TAG.json)")
+    p.add_argument("--trained", required=True, help="a run folder (OUT/NAME) or bench_networks.py output without suffix (TAG)")
     args = p.parse_args()
-    trained = Path(args.trained)
-    network = load_model(trained.with_suffix(".keras"))
-    record = json.loads(trained.with_suffix(".json").read_text())
+    network, record, recipe, retrain = trained_network(args.trained)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
-    epochs = record["epochs_run"]
-    n_train = 28709
+    epochs = len(record["history"]["loss"])
+    n_train = record.get("n_train", 28709)  # bench_networks.py records trained on all of Training
     card = {
-        "model": "ModernCNNClassifier",
-        "architecture": (
-            f"VGG-style CNN, blocks of widths {list(network.widths)} (2 conv + batch norm + ReLU each, max-pool, "
-            f"dropout {network.dropout}), global average pooling, dense head of {network.head_units}; "
-            f"test-time averaging over {9 if network.tta_shift else 1} shifts of {network.tta_shift} px and their mirror images"
-        ),
+        "model": type(network).__name__,
+        "architecture": architecture(network),
         "parameters": int(network.model_.count_params()),
-        "recipe": (
-            f"sklearn_fer.experiments.tuned_network('modern') with epochs={epochs} (the recipe's choices were made on a "
-            "stratified 10% validation split of Training; this budget fits a 2-core CPU in about an hour)"
-        ),
+        "recipe": f"{recipe} (the recipe's choices were made on a stratified 10% validation split of Training)",
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in network.get_params().items()},
         "data": (
-            "FER2013 Training split (28,709 faces, all of it) to fit; PublicTest (3,589 faces) scored once, after "
+            f"FER2013 Training split ({n_train:,} faces, all of it) to fit; PublicTest (3,589 faces) scored once, after "
             "training, for this card; PrivateTest unused. Input: 48x48 grayscale, pixels 0-255."
         ),
         "training": {
             "epochs": epochs,
             "fit_minutes": record["fit_time"] / 60,
             "images_per_second": n_train * epochs / record["fit_time"],
-            "machine": machine(),
+            "machine": record.get("machine", machine()),
             "dtype_policy": record.get("dtype_policy", "mixed_bfloat16"),
         },
-        "retrain": (
-            f"python benchmarks/bench_networks.py --network modern --epochs {epochs} --tag pretrained_modern{epochs} "
-            f"--out benchmarks/out && python benchmarks/ship_pretrained.py --trained benchmarks/out/pretrained_modern{epochs}"
-        ),
+        "retrain": retrain,
         "trained_network_publictest_accuracy": record["accuracy"],
     }
     write_pretrained(network, DATA, card=card)

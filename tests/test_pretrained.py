@@ -33,7 +33,7 @@ def test_the_card_describes_the_shipped_files():
     assert set(card["classes"].values()) == set(EMOTIONS)
     assert 0.6 < card["publictest"]["accuracy"] < 1 and len(card["publictest"]["confusion_matrix"]) == 7
     assert sum(map(sum, card["publictest"]["confusion_matrix"])) == 3589
-    assert "bench_networks.py" in card["retrain"] and card["versions"]["tensorflow"]
+    assert "ship_pretrained.py" in card["retrain"] and card["versions"]["tensorflow"]
     for entry in card["files"].values():
         assert (pretrained.DATA / entry["name"]).stat().st_size == entry["bytes"] <= 10_000_000
 
