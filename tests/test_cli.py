@@ -347,6 +347,17 @@ def test_a_quick_search_is_described_with_the_budgets_it_trained():
     assert grid.describe(Settings(quick=True)) == "Baseline CNN, grid dropout [0.1, 0.5] x kernel [3] (candidates 1 epochs, refit 2)"
 
 
+def test_modern_descriptions_name_the_epochs_their_settings_train():
+    from sklearn_fer.experiments import EXPERIMENTS, Settings, make_experiment
+
+    for quick in (False, True):
+        crop, vote = (make_experiment(name, quick=quick) for name in ("modern_crop44", "modern_vote"))
+        assert f"{crop.epochs} epochs on all of Training" in EXPERIMENTS["modern_crop44"].describe(Settings(quick=quick))
+        member_epochs = {member.epochs for _, member in vote.estimators}
+        assert len(member_epochs) == 1
+        assert f"networks of {member_epochs.pop()} epochs" in EXPERIMENTS["modern_vote"].describe(Settings(quick=quick))
+
+
 def test_a_table_reads_back_with_its_selected_parameters(tmp_path):
     from sklearn_fer.experiments import markdown_row, read_results, write_table
 

@@ -375,10 +375,14 @@ class FERNetworkClassifier(KerasClassifier):
         # With image_shape=None, image-shaped training input tells the shape (see _validate_data).
         return ImageEncoder(image_shape=self.image_shape or self.__dict__.get("_fit_image_shape"))
 
+    def _augmentation_params(self):
+        """Keyword arguments of :func:`~sklearn_fer.networks.augmentation_layers` (subclasses add theirs)."""
+        return dict(rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom)
+
     def _augmentation(self):
         from ..networks import augmentation_layers
 
-        return augmentation_layers(rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, seed=self._random_state)
+        return augmentation_layers(**self._augmentation_params(), seed=self._random_state)
 
     def _common_build_args(self, n_extra_samples=0):
         """Builder arguments every network takes, including its (scheduled) learning rate."""

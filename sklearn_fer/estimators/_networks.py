@@ -351,12 +351,8 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _augmentation(self):
-        from ..networks import augmentation_layers
-
-        return augmentation_layers(
-            rotation=self.rotation, flip=self.flip, shift=self.shift, zoom=self.zoom, crop=self.crop_size, seed=self._random_state
-        )
+    def _augmentation_params(self):
+        return {**super()._augmentation_params(), "crop": self.crop_size}
 
     def _batch_mixing(self):
         if self.mixup and self.cutmix:

@@ -15,7 +15,6 @@ from ._recipes import (
     QUICK_CNN_GRID,
     QUICK_BOVW_FEATURES,
     QUICK_HOG_SVM_GRID,
-    VOTE_MEMBER_EPOCHS,
     VOTE_MEMBERS,
     lever_network,
     selection_split,
@@ -52,7 +51,8 @@ class Experiment:
     ----------
     name : str
     description : str
-        May name the budgets of a search: ``{search_epochs}``, ``{epochs}``, ``{grid}``.
+        May name the budgets the settings give: ``{search_epochs}``, ``{epochs}``, ``{grid}``,
+        ``{modern_epochs}``, ``{vote_member_epochs}``.
     build : callable
         ``build(settings)`` -> the unfitted estimator (:class:`~sklearn_fer.experiments.Settings`).
     kind : {"single", "search"}
@@ -78,7 +78,10 @@ class Experiment:
         """The description with the budgets these settings give."""
         grid = QUICK_CNN_GRID if settings.quick else {"dropout": "[0.1..0.5]", "kernel_size": [2, 3]}
         grid_text = f"dropout {grid['dropout']} x kernel {grid['kernel_size']}".replace("'", "")
-        return self.description.format(search_epochs=settings.search_epochs, epochs=settings.epochs, grid=grid_text)
+        return self.description.format(
+            search_epochs=settings.search_epochs, epochs=settings.epochs, grid=grid_text,
+            modern_epochs=settings.modern_epochs, vote_member_epochs=settings.vote_member_epochs,
+        )
 
     @property
     def baseline_figure(self):
@@ -270,12 +273,12 @@ EXPERIMENTS = {
         Experiment(
             "modern_crop44",
             "Modern recipe with random 44x44 crops in training (the crop lever: as accurate on the split, more images a second), "
-            "75 epochs on all of Training",
+            "{modern_epochs} epochs on all of Training",
             lambda s: tuned_network("modern", **s.recipe).set_params(**MODERN_LEVERS["crop44"][0]),
         ),
         Experiment(
             "modern_vote",
-            f"Soft vote (VotingClassifier) of {VOTE_MEMBERS} modern networks of {VOTE_MEMBER_EPOCHS} epochs, one seed each "
+            f"Soft vote (VotingClassifier) of {VOTE_MEMBERS} modern networks of {{vote_member_epochs}} epochs, one seed each "
             "(the epochs of one modern run)",
             lambda s: voting_networks(**s.recipe),
         ),
