@@ -81,6 +81,11 @@ EXPECTED_FAILURES = {
     type(network).__name__: _CONV_FAILURES if hasattr(network, "kernel_size") or hasattr(network, "widths") else _NETWORK_FAILURES
     for network in NETWORKS
 }
+# Its predictions are its student network's, so the networks' float32 last-bit differences reach it too.
+EXPECTED_FAILURES["DistilledClassifier"] = {
+    "check_methods_sample_order_invariance": "the student is a float32 network: "
+    + _NETWORK_FAILURES["check_methods_sample_order_invariance"]
+}
 
 
 def _expected_failures(estimator):
