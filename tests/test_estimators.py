@@ -314,7 +314,19 @@ def test_mixed_bfloat16_computes_in_bfloat16_between_float32_inputs_and_outputs(
     assert keras.config.dtype_policy().name == "float32"  # the builder put the global policy back
 
 
-def test_mixed_bfloat16_network_survives_pickle_and_keras_format(data, tmp_path):
+@pytest.fixture
+def bfloat16_native(monkeypatch):
+    """This process treats bfloat16 as native, as a CPU with AVX512-BF16 or AMX does (without, copies
+    are rebuilt in float32: test_precision covers that path)."""
+    from sklearn_fer.networks import _precision
+
+    _precision._auto_policy.cache_clear()
+    monkeypatch.setenv(_precision.ENVIRONMENT_VARIABLE, "mixed_bfloat16")
+    yield
+    _precision._auto_policy.cache_clear()
+
+
+def test_mixed_bfloat16_network_survives_pickle_and_keras_format(data, tmp_path, bfloat16_native):
     X, y, X_test, _ = data
     estimator = TINY["cnn"](epochs=1, dtype_policy="mixed_bfloat16", random_state=0).fit(X, y)
     estimator.save(tmp_path / "cnn.keras")
