@@ -20,3 +20,14 @@ def rng():
     """A fresh generator per test: with pytest-xdist a shared one would hand each
     test different draws depending on which tests ran before it in the worker."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def fresh_auto(monkeypatch):
+    """``"auto"`` resolved afresh (no pinning variable), and again after the test."""
+    from sklearn_fer.networks import _precision
+
+    _precision._auto_policy.cache_clear()
+    monkeypatch.delenv(_precision.ENVIRONMENT_VARIABLE, raising=False)
+    yield monkeypatch
+    _precision._auto_policy.cache_clear()

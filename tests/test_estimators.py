@@ -315,15 +315,12 @@ def test_mixed_bfloat16_computes_in_bfloat16_between_float32_inputs_and_outputs(
 
 
 @pytest.fixture
-def bfloat16_native(monkeypatch):
+def bfloat16_native(fresh_auto):
     """This process treats bfloat16 as native, as a CPU with AVX512-BF16 or AMX does (without, copies
     are rebuilt in float32: test_precision covers that path)."""
     from sklearn_fer.networks import _precision
 
-    _precision._auto_policy.cache_clear()
-    monkeypatch.setenv(_precision.ENVIRONMENT_VARIABLE, "mixed_bfloat16")
-    yield
-    _precision._auto_policy.cache_clear()
+    fresh_auto.setenv(_precision.ENVIRONMENT_VARIABLE, "mixed_bfloat16")
 
 
 def test_mixed_bfloat16_network_survives_pickle_and_keras_format(data, tmp_path, bfloat16_native):

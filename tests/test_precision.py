@@ -10,14 +10,6 @@ from sklearn_fer.estimators import FNNClassifier, ModernCNNClassifier
 from sklearn_fer.networks import _precision, cpu_flags, describe_machine, resolve_dtype_policy
 
 
-@pytest.fixture
-def fresh_auto(monkeypatch):
-    _precision._auto_policy.cache_clear()
-    monkeypatch.delenv(_precision.ENVIRONMENT_VARIABLE, raising=False)
-    yield monkeypatch
-    _precision._auto_policy.cache_clear()
-
-
 @pytest.mark.parametrize(
     "flags, gpu, expected",
     [

@@ -9,6 +9,8 @@ QUICK_CNN_GRID = {"dropout": [0.1, 0.5], "kernel_size": [3]}
 # budget: full-budget candidates would take many hours on a CPU. (The feed-forward trials are cheap
 # and run on the full budget.)
 SEARCH_EPOCHS = {"quick": 1, "full": 10}
+# Every network's budget in --quick runs (smoke runs and tests).
+QUICK_EPOCHS = 2
 # The modern recipe's budget on all of Training (its validation accuracy peaks at the end of 50 epochs).
 MODERN_EPOCHS = 75
 # Our HOG + RBF SVC search: HOG cells and the square-root normalisation, and the SVM's C. Its candidates
@@ -74,7 +76,7 @@ def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", rand
     )
     refit_on_all = {"early_stopping": False}
     if quick:
-        common.update(epochs=2, batch_size=32)
+        common.update(epochs=QUICK_EPOCHS, batch_size=32)
     sizes = {
         "fnn": dict(hidden_layer_sizes=(64, 32)) if quick else dict(hidden_layer_sizes=(2048, 1024)),
         "cnn": dict(filters=(8, 16), dense_units=32) if quick else {},
@@ -235,15 +237,15 @@ class Settings:
 
     @property
     def epochs(self):
-        return 2 if self.quick else 30
+        return QUICK_EPOCHS if self.quick else 30
 
     @property
     def modern_epochs(self):
-        return 2 if self.quick else MODERN_EPOCHS
+        return QUICK_EPOCHS if self.quick else MODERN_EPOCHS
 
     @property
     def vote_member_epochs(self):
-        return 2 if self.quick else VOTE_MEMBER_EPOCHS
+        return QUICK_EPOCHS if self.quick else VOTE_MEMBER_EPOCHS
 
     @property
     def search_epochs(self):
