@@ -64,29 +64,43 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert "\n| hog_svm: HOG" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["hog_lbp_svm", "bovw_svm"])
+@pytest.mark.parametrize("name", ["hog_lbp_svm", "bovw_svm", "hog_lbp_bovw_svm"])
 def test_classical_experiments_run_quick_with_their_recorded_configuration(tmp_path, name):
-    from sklearn_fer.experiments import CHOSEN_HOG, CHOSEN_SVC_C, LBP_FEATURES, QUICK_BOVW_FEATURES
+    from sklearn_fer.experiments import (
+        BOVW_FEATURES,
+        CHOSEN_HOG,
+        CHOSEN_SVC_C,
+        CLASSICAL_PCA_COMPONENTS,
+        LBP_FEATURES,
+        QUICK_BOVW_FEATURES,
+        QUICK_CLASSICAL_PCA_COMPONENTS,
+    )
 
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
     results = json.loads((tmp_path / name / "results.json").read_text())
     assert results["quick"] is True and 0 <= results["accuracy"] <= 1 and (tmp_path / name / "model.joblib").exists()
-    pipeline = make_experiment(name, quick=True)
-    assert pipeline.steps[-1][1].C == CHOSEN_SVC_C
-    if name == "hog_lbp_svm":
-        hog, lbp = (transformer for _, transformer in pipeline.steps[0][1].transformer_list)
+    quick, full = make_experiment(name, quick=True), make_experiment(name)
+    assert quick.steps[-1][1].C == CHOSEN_SVC_C
+    features = dict(quick.steps[0][1].transformer_list) if name != "bovw_svm" else {"bagofvisualwords": quick.steps[0][1]}
+    if "hogtransformer" in features:
+        hog, lbp = features["hogtransformer"], features["lbptransformer"]
         assert hog.get_params() | CHOSEN_HOG == hog.get_params() and lbp.get_params() | LBP_FEATURES == lbp.get_params()
-    else:
-        bovw = pipeline.steps[0][1]
+    if "bagofvisualwords" in features:
+        bovw = features["bagofvisualwords"]
         assert bovw.get_params() | QUICK_BOVW_FEATURES == bovw.get_params()
-        assert make_experiment(name).steps[0][1].n_words == 256
+        full_bovw = full.steps[0][1] if name == "bovw_svm" else dict(full.steps[0][1].transformer_list)["bagofvisualwords"]
+        assert full_bovw.get_params() | BOVW_FEATURES == full_bovw.get_params()
+    if name == "hog_lbp_bovw_svm":
+        assert (quick.named_steps["pca"].n_components, full.named_steps["pca"].n_components) == (
+            QUICK_CLASSICAL_PCA_COMPONENTS, CLASSICAL_PCA_COMPONENTS,
+        )
 
 
 # hog_svm, hog_svm_grid, fnn_hyperopt, modern_vote and the classical pipelines run end to end in their own tests. Of the lever
 # ablation, the crop lever runs (the others differ only in parameters, checked below).
 @pytest.mark.parametrize(
     "name",
-    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "hog_lbp_svm", "bovw_svm", "fnn_hyperopt", "modern_vote") and (not n.startswith("split_") or n == "split_crop44")],
+    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "hog_lbp_svm", "bovw_svm", "hog_lbp_bovw_svm", "fnn_hyperopt", "modern_vote") and (not n.startswith("split_") or n == "split_crop44")],
 )
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0

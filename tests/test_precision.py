@@ -34,10 +34,12 @@ def test_auto_reads_the_cpu_flags_and_the_gpu(tmp_path, fresh_auto, flags, gpu, 
     [
         ("AMD EPYC", "fpu avx512f avx512_bf16", "AMD EPYC, {cores} cores, AVX512-BF16"),
         ("Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz", "fpu amx_bf16 avx512_bf16", "Intel(R) Xeon(R) Platinum 8481C CPU @ 2.70GHz, {cores} cores, AMX-BF16, AVX512-BF16"),
-        ("AMD EPYC 7B12", "fpu avx2", "AMD EPYC 7B12, {cores} cores"),
+        ("AMD EPYC 7B12", "fpu avx avx2", "AMD EPYC 7B12, {cores} cores, AVX2"),
+        ("Intel(R) Xeon(R) CPU @ 2.20GHz", "fpu avx2 avx512f", "Intel(R) Xeon(R) CPU @ 2.20GHz, {cores} cores, AVX512F"),
+        ("ARM", "fp asimd", "ARM, {cores} cores"),
     ],
 )
-def test_describe_machine_names_the_cpu_model_its_cores_and_native_bfloat16(tmp_path, model, flags, expected):
+def test_describe_machine_names_the_cpu_model_its_cores_and_arithmetic(tmp_path, model, flags, expected):
     import os
 
     cpuinfo = tmp_path / "cpuinfo"

@@ -27,10 +27,19 @@ HOG_SVM_CANDIDATE_FRACTION = 1 / 3
 # classical pipelines that add features beside it.
 CHOSEN_HOG = {"orientations": 9, "pixels_per_cell": (8, 8), "cells_per_block": (2, 2), "transform_sqrt": True}
 CHOSEN_SVC_C = 5.0
-# Uniform LBP codes (8 neighbours, radius 1) in 6x6 cells; a 256-word DAISY codebook in a 1 + 2x2 pyramid.
+# Uniform LBP codes (8 neighbours, radius 1) in 6x6 cells. A 512-word codebook of DAISY descriptors
+# every 2 pixels (radius 6) in a 1 + 2x2 pyramid: on a split of Training (fit on 6,000 faces, scored on
+# 2,000 others) it beat 256 words every 4 pixels (radius 8) by 5.7 points and HOG + LBP by 3.6.
 LBP_FEATURES = {"n_points": 8, "radius": 1, "grid": (6, 6)}
-BOVW_FEATURES = {"n_words": 256, "step": 4, "radius": 8, "pyramid": (1, 2)}
+BOVW_FEATURES = {"n_words": 512, "step": 2, "radius": 6, "pyramid": (1, 2)}
 QUICK_BOVW_FEATURES = {"n_words": 16, "step": 8, "radius": 6, "pyramid": (1, 2)}
+# HOG, LBP and the visual words side by side are 3,820 columns; PCA to 1,000 before the RBF SVC keeps
+# its accuracy on the Training split (52.0% against 51.4% without) and fits 2.7 times faster.
+CLASSICAL_PCA_COMPONENTS = 1000
+QUICK_CLASSICAL_PCA_COMPONENTS = 20
+# The RBF SVC's kernel cache in MB (scikit-learn's default is 200): on all of Training a one-against-one
+# pair has up to 12,000 faces, whose kernel rows no longer fit the default cache.
+SVC_CACHE_MB = 1000
 
 
 def tuned_network(name, *, aux_data=None, quick=False, dtype_policy="auto", random_state=0, verbose=0):

@@ -7,6 +7,7 @@ from ._recipes import (
     BOVW_FEATURES,
     CHOSEN_HOG,
     CHOSEN_SVC_C,
+    CLASSICAL_PCA_COMPONENTS,
     HOG_SVM_CANDIDATE_FRACTION,
     HOG_SVM_GRID,
     LBP_FEATURES,
@@ -14,7 +15,9 @@ from ._recipes import (
     MODERN_LEVERS,
     QUICK_CNN_GRID,
     QUICK_BOVW_FEATURES,
+    QUICK_CLASSICAL_PCA_COMPONENTS,
     QUICK_HOG_SVM_GRID,
+    SVC_CACHE_MB,
     VOTE_MEMBERS,
     lever_network,
     selection_split,
@@ -121,24 +124,46 @@ def _hog_svm_grid(s):
 
 
 def _hog_lbp_svm(s):
-    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
+    return make_pipeline(_hog_lbp_union(s), StandardScaler(), SVC(C=CHOSEN_SVC_C))
+
+
+def _hog_lbp_union(s, *more_features):
+    from sklearn.pipeline import make_union
+
     from ..features import HOGTransformer, LBPTransformer
 
-    features = make_union(HOGTransformer(**CHOSEN_HOG, n_jobs=s.n_jobs), LBPTransformer(**LBP_FEATURES, n_jobs=s.n_jobs))
-    return make_pipeline(features, StandardScaler(), SVC(C=CHOSEN_SVC_C))
+    return make_union(HOGTransformer(**CHOSEN_HOG, n_jobs=s.n_jobs), LBPTransformer(**LBP_FEATURES, n_jobs=s.n_jobs), *more_features)
+
+
+def _visual_words(s):
+    from ..features import BagOfVisualWords
+
+    words = QUICK_BOVW_FEATURES if s.quick else BOVW_FEATURES
+    return BagOfVisualWords(**words, random_state=s.random_state, n_jobs=s.n_jobs)
 
 
 def _bovw_svm(s):
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import SVC
 
-    from ..features import BagOfVisualWords
+    return make_pipeline(_visual_words(s), SVC(C=CHOSEN_SVC_C, cache_size=SVC_CACHE_MB))
 
-    words = QUICK_BOVW_FEATURES if s.quick else BOVW_FEATURES
-    return make_pipeline(BagOfVisualWords(**words, random_state=s.random_state, n_jobs=s.n_jobs), SVC(C=CHOSEN_SVC_C))
+
+def _hog_lbp_bovw_svm(s):
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    components = QUICK_CLASSICAL_PCA_COMPONENTS if s.quick else CLASSICAL_PCA_COMPONENTS
+    return make_pipeline(
+        _hog_lbp_union(s, _visual_words(s)), StandardScaler(), PCA(components, random_state=s.random_state),
+        SVC(C=CHOSEN_SVC_C, cache_size=SVC_CACHE_MB),
+    )
 
 
 def _hog_fnn(s):
@@ -214,9 +239,15 @@ EXPERIMENTS = {
         ),
         Experiment(
             "bovw_svm",
-            "Bag of visual words: dense DAISY descriptors, MiniBatchKMeans codebook of 256 words (16 when quick), 1 + 2x2 spatial pyramid "
-            "(Hellinger-mapped) + RBF SVC (C=5)",
+            "Bag of visual words: DAISY descriptors every 2 pixels, MiniBatchKMeans codebook of 512 words (16 when quick), "
+            "1 + 2x2 spatial pyramid (Hellinger-mapped) + RBF SVC (C=5)",
             _bovw_svm,
+        ),
+        Experiment(
+            "hog_lbp_bovw_svm",
+            "HOG + uniform LBP + bovw_svm's visual words in a FeatureUnion + scaler + PCA to 1000 components (20 when quick) "
+            "+ RBF SVC (C=5)",
+            _hog_lbp_bovw_svm,
         ),
         Experiment("hog_fnn", "HOG (9 orientations, 8x8 cells, 2x2 blocks) + scaler + feed-forward net", _hog_fnn),
         Experiment(

@@ -7,6 +7,8 @@ import platform
 DTYPE_POLICIES = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 # The CPU flags (as /proc/cpuinfo names them) of native bfloat16 matrix arithmetic.
 BFLOAT16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+# Vector extensions, widest first: a machine without native bfloat16 is described by the widest it has.
+VECTOR_CPU_FLAGS = ("avx512f", "avx2")
 # Lets a user (or a test) pin what "auto" resolves to, e.g. to compare machines.
 ENVIRONMENT_VARIABLE = "SKLEARN_FER_DTYPE_POLICY"
 
@@ -30,13 +32,17 @@ def cpu_flags(cpuinfo="/proc/cpuinfo"):
 
 
 def describe_machine(cpuinfo="/proc/cpuinfo"):
-    """What a timing ran on: ``"AMD EPYC, 2 cores, AVX512-BF16"`` (CPU model, cores, native bfloat16 flags).
+    """What a timing ran on: ``"AMD EPYC, 2 cores, AVX512-BF16"`` (CPU model, cores, arithmetic).
 
     The model comes from ``/proc/cpuinfo`` on Linux, else from :mod:`platform`.
+    The arithmetic is the CPU's native bfloat16 flags, or where it has none
+    its widest vector extension (``AVX512F``, ``AVX2``), since CPUs of one
+    model name differ in both.
     """
     model = _cpuinfo_field("model name", cpuinfo) or platform.processor() or platform.machine() or "unknown CPU"
-    native = [flag.upper().replace("_", "-") for flag in BFLOAT16_CPU_FLAGS if flag in cpu_flags(cpuinfo)]
-    return ", ".join([model, f"{os.cpu_count()} cores", *native])
+    flags = cpu_flags(cpuinfo)
+    arithmetic = [flag for flag in BFLOAT16_CPU_FLAGS if flag in flags] or [flag for flag in VECTOR_CPU_FLAGS if flag in flags][:1]
+    return ", ".join([model, f"{os.cpu_count()} cores", *(flag.upper().replace("_", "-") for flag in arithmetic)])
 
 
 def _has_gpu():
