@@ -1,4 +1,4 @@
-"""Classical pipelines on FER2013 (HOG, HOG + LBP, a bag of dense visual words; SVMs): fit on Training,
+"""Classical pipelines on FER2013 (HOG, HOG + LBP, a bag of dense visual words, all three; SVMs): fit on Training,
 report PublicTest with the shared metrics, fit and predict times side by side.
 
     python benchmarks/bench_hog_svm.py --data ../shared/data/fer2013 [--only TEXT] [--n N] [--out FOLDER]
@@ -34,7 +34,7 @@ PIPELINES = {
     # The named experiments (`sklearn-fer run hog_lbp_svm --data ...` fits the same pipeline).
     **{
         name: (EXPERIMENTS[name].description, lambda name=name: make_experiment(name, n_jobs=-1))
-        for name in ("hog_lbp_svm", "bovw_svm")
+        for name in ("hog_lbp_svm", "bovw_svm", "hog_lbp_bovw_svm")
     },
 }
 
