@@ -34,7 +34,8 @@ LBP_FEATURES = {"n_points": 8, "radius": 1, "grid": (6, 6)}
 BOVW_FEATURES = {"n_words": 512, "step": 2, "radius": 6, "pyramid": (1, 2)}
 QUICK_BOVW_FEATURES = {"n_words": 16, "step": 8, "radius": 6, "pyramid": (1, 2)}
 # HOG, LBP and the visual words side by side are 3,820 columns; PCA to 1,000 before the RBF SVC keeps
-# its accuracy on the Training split (52.0% against 51.4% without) and fits 2.7 times faster.
+# its accuracy on the Training split (52.0% against 51.4% without) and shortens its fit
+# (benchmarks/select_classical.py; the figures are in benchmarks/RESULTS.md).
 CLASSICAL_PCA_COMPONENTS = 1000
 QUICK_CLASSICAL_PCA_COMPONENTS = 20
 # The RBF SVC's kernel cache in MB (scikit-learn's default is 200): on all of Training a one-against-one
