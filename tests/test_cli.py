@@ -64,6 +64,12 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert "\n| hog_svm: HOG" in result.stdout
 
 
+def _feature_steps(pipeline):
+    """A classical pipeline's feature makers by step name: a FeatureUnion's members, or its single first step."""
+    name, first = pipeline.steps[0]
+    return dict(first.transformer_list) if hasattr(first, "transformer_list") else {name: first}
+
+
 @pytest.mark.parametrize("name", ["hog_lbp_svm", "bovw_svm", "hog_lbp_bovw_svm"])
 def test_classical_experiments_run_quick_with_their_recorded_configuration(tmp_path, name):
     from sklearn_fer.experiments import (
@@ -81,14 +87,13 @@ def test_classical_experiments_run_quick_with_their_recorded_configuration(tmp_p
     assert results["quick"] is True and 0 <= results["accuracy"] <= 1 and (tmp_path / name / "model.joblib").exists()
     quick, full = make_experiment(name, quick=True), make_experiment(name)
     assert quick.steps[-1][1].C == CHOSEN_SVC_C
-    features = dict(quick.steps[0][1].transformer_list) if name != "bovw_svm" else {"bagofvisualwords": quick.steps[0][1]}
+    features, full_features = _feature_steps(quick), _feature_steps(full)
     if "hogtransformer" in features:
         hog, lbp = features["hogtransformer"], features["lbptransformer"]
         assert hog.get_params() | CHOSEN_HOG == hog.get_params() and lbp.get_params() | LBP_FEATURES == lbp.get_params()
     if "bagofvisualwords" in features:
-        bovw = features["bagofvisualwords"]
+        bovw, full_bovw = features["bagofvisualwords"], full_features["bagofvisualwords"]
         assert bovw.get_params() | QUICK_BOVW_FEATURES == bovw.get_params()
-        full_bovw = full.steps[0][1] if name == "bovw_svm" else dict(full.steps[0][1].transformer_list)["bagofvisualwords"]
         assert full_bovw.get_params() | BOVW_FEATURES == full_bovw.get_params()
     if name == "hog_lbp_bovw_svm":
         assert (quick.named_steps["pca"].n_components, full.named_steps["pca"].n_components) == (

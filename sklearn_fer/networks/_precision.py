@@ -31,6 +31,11 @@ def cpu_flags(cpuinfo="/proc/cpuinfo"):
     return frozenset((_cpuinfo_field("flags", cpuinfo) or "").split())
 
 
+def _flag_name(flag):
+    """A /proc/cpuinfo flag as CPU vendors write it: ``avx512_bf16`` -> ``AVX512-BF16``."""
+    return flag.upper().replace("_", "-")
+
+
 def describe_machine(cpuinfo="/proc/cpuinfo"):
     """What a timing ran on: ``"AMD EPYC, 2 cores, AVX512-BF16"`` (CPU model, cores, arithmetic).
 
@@ -42,7 +47,7 @@ def describe_machine(cpuinfo="/proc/cpuinfo"):
     model = _cpuinfo_field("model name", cpuinfo) or platform.processor() or platform.machine() or "unknown CPU"
     flags = cpu_flags(cpuinfo)
     arithmetic = [flag for flag in BFLOAT16_CPU_FLAGS if flag in flags] or [flag for flag in VECTOR_CPU_FLAGS if flag in flags][:1]
-    return ", ".join([model, f"{os.cpu_count()} cores", *(flag.upper().replace("_", "-") for flag in arithmetic)])
+    return ", ".join([model, f"{os.cpu_count()} cores", *map(_flag_name, arithmetic)])
 
 
 def _has_gpu():
@@ -63,7 +68,7 @@ def _auto_policy():
     flags = cpu_flags() if platform.system() == "Linux" else frozenset()
     native = [flag for flag in BFLOAT16_CPU_FLAGS if flag in flags]
     if native:
-        return "mixed_bfloat16", f"the CPU has {native[0].upper().replace('_', '-')}"
+        return "mixed_bfloat16", f"the CPU has {_flag_name(native[0])}"
     return "float32", "no GPU and no native bfloat16 on this CPU"
 
 
