@@ -14,7 +14,7 @@ from PIL import Image
 from _fixtures import write_idx, write_image_folders
 from sklearn_fer import EMOTIONS
 from sklearn_fer.cli import main
-from sklearn_fer.experiments import DESCRIPTIONS, EXPERIMENTS, TUNED_NETWORKS, class_counts, make_experiment, tuned_network
+from sklearn_fer.experiments import DESCRIPTIONS, EXPERIMENTS, TUNED_NETWORKS, class_counts, load_experiment_data, make_experiment, tuned_network
 
 
 def _cli(*args, cwd):
@@ -101,11 +101,11 @@ def test_classical_experiments_run_quick_with_their_recorded_configuration(tmp_p
         )
 
 
-# hog_svm, hog_svm_grid, fnn_hyperopt, modern_vote and the classical pipelines run end to end in their own tests. Of the lever
+# hog_svm, hog_svm_grid, fnn_hyperopt, the votes and the classical pipelines run end to end in their own tests. Of the lever
 # ablation, the crop lever runs (the others differ only in parameters, checked below).
 @pytest.mark.parametrize(
     "name",
-    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "hog_lbp_svm", "bovw_svm", "hog_lbp_bovw_svm", "fnn_hyperopt", "modern_vote") and (not n.startswith("split_") or n == "split_crop44")],
+    [n for n in DESCRIPTIONS if n not in ("hog_svm", "hog_svm_grid", "hog_lbp_svm", "bovw_svm", "hog_lbp_bovw_svm", "fnn_hyperopt", "modern_vote", "pretrained_classical_vote") and (not n.startswith("split_") or n == "split_crop44")],
 )
 def test_each_network_experiment_runs_quick(tmp_path, name):
     assert main(["run", name, "--quick", "--out", str(tmp_path)]) == 0
@@ -147,6 +147,35 @@ def test_modern_vote_is_a_soft_vote_of_seeded_modern_networks(tmp_path):
     members = [member.predict_proba(faces) for member in vote.estimators_]
     np.testing.assert_allclose(vote.predict_proba(faces), np.mean(members, axis=0), atol=1e-6)
     assert not np.allclose(members[0], members[1]), "the seeds differ"
+
+
+def test_pretrained_classical_vote_averages_the_frozen_shipped_network_and_the_classical_pipeline(tmp_path):
+    import joblib
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    from sklearn_fer.datasets import make_synthetic_faces
+    from sklearn_fer.pretrained import load_pretrained
+
+    full = make_experiment("pretrained_classical_vote", random_state=3)
+    (network_name, network), (classical_name, classical) = full.estimators
+    assert isinstance(full, VotingClassifier) and full.voting == "soft" and full.weights is None
+    assert network_name == "pretrained" and isinstance(network, FrozenEstimator)
+    expected = make_experiment("hog_lbp_bovw_svm", random_state=3).set_params(svc__probability=True, svc__random_state=3)
+    assert classical_name == "hog_lbp_bovw_svm" and repr(classical.get_params()) == repr(expected.get_params())
+    assert main(["run", "pretrained_classical_vote", "--quick", "--out", str(tmp_path)]) == 0
+    folder = tmp_path / "pretrained_classical_vote"
+    results = json.loads((folder / "results.json").read_text())
+    assert sorted(results["member_scores"]) == ["hog_lbp_bovw_svm", "pretrained"]
+    vote = joblib.load(folder / "model.joblib")
+    faces = make_synthetic_faces(20, random_state=9).data
+    shipped = load_pretrained().predict_proba(faces)
+    np.testing.assert_allclose(vote.named_estimators_["pretrained"].predict_proba(faces), shipped, atol=1e-6, err_msg="the shipped network did not retrain")
+    members = [member.predict_proba(faces) for member in vote.estimators_]
+    np.testing.assert_allclose(vote.predict_proba(faces), np.mean(members, axis=0), atol=1e-6)
+    scores = results["member_scores"]["pretrained"]
+    test = load_experiment_data(n_synthetic=700)[2:4]  # the quick run's held-out faces
+    assert scores["accuracy"] == pytest.approx(float(np.mean(load_pretrained().predict(test[0]) == test[1])))
 
 
 def test_hog_svm_grid_selects_on_the_hold_out_with_candidates_on_a_third_of_training(tmp_path):

@@ -166,6 +166,17 @@ def _hog_lbp_bovw_svm(s):
     )
 
 
+def _pretrained_classical_vote(s):
+    """The shipped network, frozen, soft-voting with ``hog_lbp_bovw_svm`` (its SVC with Platt probabilities)."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.frozen import FrozenEstimator
+
+    from ..pretrained import load_pretrained
+
+    classical = _hog_lbp_bovw_svm(s).set_params(svc__probability=True, svc__random_state=s.random_state)
+    return VotingClassifier([("pretrained", FrozenEstimator(load_pretrained())), ("hog_lbp_bovw_svm", classical)], voting="soft")
+
+
 def _hog_fnn(s):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -312,6 +323,12 @@ EXPERIMENTS = {
             f"Soft vote (VotingClassifier) of {VOTE_MEMBERS} modern networks of {{vote_member_epochs}} epochs, one seed each "
             "(the epochs of one modern run)",
             lambda s: voting_networks(**s.recipe),
+        ),
+        Experiment(
+            "pretrained_classical_vote",
+            "Soft vote (VotingClassifier) of the shipped network (FrozenEstimator: not retrained) and hog_lbp_bovw_svm "
+            "(its SVC with Platt-scaled probabilities), equal weights",
+            _pretrained_classical_vote,
         ),
     )
 }

@@ -126,7 +126,7 @@ def run_experiment(
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from ..metrics import evaluate, plot_confusion_matrix, plot_history
+    from ..metrics import evaluate, plot_confusion_matrix, plot_history, score_predictions
     from ..networks import describe_machine, resolve_dtype_policy
 
     experiment = _experiment(name)
@@ -169,10 +169,12 @@ def run_experiment(
         figure = plot_history(network.history_, title=f"{name}: training history")
         figure.savefig(folder / "loss_curve.png", dpi=110)
         plt.close(figure)
-    members = getattr(estimator, "named_estimators_", {})  # an ensemble's networks
+    members = getattr(estimator, "named_estimators_", {})  # an ensemble's members
     member_histories = {name: dict(member.history_) for name, member in members.items() if hasattr(member, "history_")}
     if member_histories:
         results["member_histories"] = member_histories
+    if members:  # what the ensemble gains over each of its members
+        results["member_scores"] = {name: score_predictions(y_test, member.predict(X_test)) for name, member in members.items()}
     if hasattr(getattr(estimator, "best_estimator_", estimator), "save"):
         network.save(folder / "model.keras")
     else:
