@@ -38,6 +38,11 @@ def test_the_card_describes_the_shipped_files():
         assert (pretrained.DATA / entry["name"]).stat().st_size == entry["bytes"] <= 10_000_000
 
 
+def test_loading_the_shipped_network_does_not_warn_about_its_stateless_optimizer(recwarn):
+    load_pretrained()
+    assert not [w for w in recwarn if "optimizer" in str(w.message)], [str(w.message) for w in recwarn]
+
+
 def test_both_backends_give_the_same_probabilities(keras_model, onnx_model, faces):
     assert isinstance(keras_model, ModernCNNClassifier) and isinstance(onnx_model, OnnxClassifier)
     crops = FaceCropper().transform([photos.astronaut()])
