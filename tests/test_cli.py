@@ -10,11 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
+from sklearn.dummy import DummyClassifier
 
 from _fixtures import write_idx, write_image_folders
 from sklearn_fer import EMOTIONS
 from sklearn_fer.cli import main
-from sklearn_fer.experiments import DESCRIPTIONS, EXPERIMENTS, TUNED_NETWORKS, class_counts, load_experiment_data, make_experiment, tuned_network
+from sklearn_fer.experiments import (
+    DESCRIPTIONS, EXPERIMENTS, TUNED_NETWORKS, class_counts, load_experiment_data, make_experiment, run_experiment, tuned_network,
+)
 
 
 def _cli(*args, cwd):
@@ -62,6 +65,30 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert (folder / "confusion_matrix.png").exists() and (folder / "model.joblib").exists()
     assert "| experiment | baseline report (PrivateTest) | ours: accuracy |" in result.stdout, "the row has its header"
     assert "\n| hog_svm: HOG" in result.stdout
+
+
+class _PredictCountingClassifier(DummyClassifier):
+    """Counts the samples it is asked to predict, to show how often a run predicts the test set."""
+
+    predicted_sizes = []
+
+    def predict(self, X):
+        self.predicted_sizes.append(len(X))
+        return super().predict(X)
+
+
+def test_a_run_predicts_the_test_set_once_for_its_scores_and_confusion_matrix(tmp_path, monkeypatch):
+    from sklearn_fer.experiments._registry import Experiment
+
+    monkeypatch.setattr(_PredictCountingClassifier, "predicted_sizes", [])
+    counting = Experiment("counting", "a classifier counting its predictions", lambda s: _PredictCountingClassifier())
+    monkeypatch.setitem(EXPERIMENTS, "counting", counting)
+    results = run_experiment("counting", out=tmp_path, quick=True)
+    _, y_train, _, y_test, _ = load_experiment_data(n_synthetic=700, progress=False)
+    assert _PredictCountingClassifier.predicted_sizes == [len(y_test)]
+    assert (tmp_path / "counting" / "confusion_matrix.png").exists()
+    most_frequent = np.bincount(y_train).argmax()
+    assert results["accuracy"] == pytest.approx(np.mean(y_test == most_frequent))
 
 
 def _feature_steps(pipeline):

@@ -50,6 +50,13 @@ def test_evaluate_times_fit_and_predict(faces):
     assert frame.loc["hog+lr", "accuracy"] == result["accuracy"]
 
 
+def test_evaluate_returns_the_predictions_it_scored(faces):
+    model = make_pipeline(HOGTransformer(cells_per_block=(2, 2)), LogisticRegression(max_iter=300)).fit(faces.data[:300], faces.target[:300])
+    result, y_pred = evaluate(model, faces.data[300:], faces.target[300:], return_predictions=True)
+    np.testing.assert_array_equal(y_pred, model.predict(faces.data[300:]))
+    assert result["accuracy"] == accuracy_score(faces.target[300:], y_pred) and result["fit_time"] is None
+
+
 def test_plots_label_emotions(tmp_path):
     figure = plot_confusion_matrix([0, 1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5, 5])
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]

@@ -140,7 +140,7 @@ def run_experiment(
         data, n_synthetic=n_synthetic, random_state=random_state, progress=verbose > 0
     )
     start = time.time()
-    results = evaluate(estimator, X_test, y_test, X_fit=X_train, y_fit=y_train)
+    results, y_pred = evaluate(estimator, X_test, y_test, X_fit=X_train, y_fit=y_train, return_predictions=True)
     results.update(
         experiment=name,
         description=experiment.describe(settings),
@@ -160,7 +160,7 @@ def run_experiment(
             if hasattr(estimator, resumed):
                 results[resumed.rstrip("_")] = getattr(estimator, resumed)
         pd.DataFrame(estimator.cv_results_).to_csv(folder / "search_results.csv", index=False)
-    figure = plot_confusion_matrix(y_test, estimator.predict(X_test), title=f"{name}: {_test_split_name(source)}")
+    figure = plot_confusion_matrix(y_test, y_pred, title=f"{name}: {_test_split_name(source)}")
     figure.savefig(folder / "confusion_matrix.png", dpi=110)
     plt.close(figure)
     network = fitted_network(estimator)

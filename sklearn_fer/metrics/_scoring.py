@@ -63,7 +63,7 @@ def score_predictions(y_true, y_pred):
     return scores
 
 
-def evaluate(estimator, X, y, *, X_fit=None, y_fit=None):
+def evaluate(estimator, X, y, *, X_fit=None, y_fit=None, return_predictions=False):
     """Score a classifier with the shared metrics, timing fit and predict.
 
     Parameters
@@ -75,12 +75,17 @@ def evaluate(estimator, X, y, *, X_fit=None, y_fit=None):
     X_fit, y_fit : array-like, default=None
         When given, the estimator is fitted on them first and ``fit_time`` is
         reported.
+    return_predictions : bool, default=False
+        Also return the predictions the scores came from, so that a caller
+        plotting or inspecting them does not predict ``X`` a second time.
 
     Returns
     -------
     results : dict
         :func:`score_predictions` plus ``fit_time`` (s, or None),
         ``predict_time`` (s, whole set) and ``predict_time_per_sample`` (ms).
+    y_pred : ndarray of shape (n_samples,)
+        The estimator's predictions for ``X``; only when ``return_predictions``.
     """
     fit_time = None
     if X_fit is not None:
@@ -96,7 +101,7 @@ def evaluate(estimator, X, y, *, X_fit=None, y_fit=None):
         predict_time=predict_time,
         predict_time_per_sample=1000.0 * predict_time / max(len(y_pred), 1),
     )
-    return results
+    return (results, y_pred) if return_predictions else results
 
 
 def evaluation_frame(results):
