@@ -16,7 +16,7 @@ from _fixtures import write_idx, write_image_folders
 from sklearn_fer import EMOTIONS
 from sklearn_fer.cli import main
 from sklearn_fer.experiments import (
-    DESCRIPTIONS, EXPERIMENTS, TUNED_NETWORKS, class_counts, load_experiment_data, make_experiment, run_experiment, tuned_network,
+    DESCRIPTIONS, EXPERIMENTS, N_SYNTHETIC_QUICK, TUNED_NETWORKS, class_counts, load_experiment_data, make_experiment, run_experiment, tuned_network,
 )
 
 
@@ -84,7 +84,7 @@ def test_a_run_predicts_the_test_set_once_for_its_scores_and_confusion_matrix(tm
     counting = Experiment("counting", "a classifier counting its predictions", lambda s: _PredictCountingClassifier())
     monkeypatch.setitem(EXPERIMENTS, "counting", counting)
     results = run_experiment("counting", out=tmp_path, quick=True)
-    _, y_train, _, y_test, _ = load_experiment_data(n_synthetic=700, progress=False)
+    _, y_train, _, y_test, _ = load_experiment_data(n_synthetic=N_SYNTHETIC_QUICK, progress=False)
     assert _PredictCountingClassifier.predicted_sizes == [len(y_test)]
     assert (tmp_path / "counting" / "confusion_matrix.png").exists()
     most_frequent = np.bincount(y_train).argmax()
@@ -201,7 +201,7 @@ def test_pretrained_classical_vote_averages_the_frozen_shipped_network_and_the_c
     members = [member.predict_proba(faces) for member in vote.estimators_]
     np.testing.assert_allclose(vote.predict_proba(faces), np.mean(members, axis=0), atol=1e-6)
     scores = results["member_scores"]["pretrained"]
-    test = load_experiment_data(n_synthetic=700)[2:4]  # the quick run's held-out faces
+    test = load_experiment_data(n_synthetic=N_SYNTHETIC_QUICK)[2:4]  # the quick run's held-out faces
     assert scores["accuracy"] == pytest.approx(float(np.mean(shipped.predict(test[0]) == test[1])))
 
 

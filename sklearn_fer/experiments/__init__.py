@@ -47,7 +47,7 @@ from ._report import (
     write_report,
     write_table,
 )
-from ._runner import SYNTHETIC_SOURCE, finished_results, fitted_network, load_experiment_data, make_experiment, run_experiment
+from ._runner import N_SYNTHETIC, N_SYNTHETIC_QUICK, SYNTHETIC_SOURCE, finished_results, fitted_network, load_experiment_data, make_experiment, run_experiment
 
 # name -> description (the recorded wording, with the full run's budgets)
 DESCRIPTIONS = {name: experiment.describe(Settings()) for name, experiment in EXPERIMENTS.items()}
@@ -65,6 +65,8 @@ __all__ = [
     "LEVER_BUDGET",
     "MARKDOWN_HEADER",
     "MODERN_LEVERS",
+    "N_SYNTHETIC",
+    "N_SYNTHETIC_QUICK",
     "QUICK_BOVW_FEATURES",
     "QUICK_CLASSICAL_PCA_COMPONENTS",
     "QUICK_CNN_GRID",

@@ -9,6 +9,9 @@ from ._recipes import Settings
 from ._registry import EXPERIMENTS
 
 SYNTHETIC_SOURCE = "synthetic faces (embedded demo data)"
+# Synthetic faces a run without data splits 80/20 into train and test; quick runs are smoke runs, not measurements.
+N_SYNTHETIC = 1400
+N_SYNTHETIC_QUICK = 700
 
 
 def _experiment(name):
@@ -53,7 +56,7 @@ def make_experiment(
     return _experiment(name).build(settings)
 
 
-def load_experiment_data(data=None, *, n_synthetic=1400, random_state=0, progress=True):
+def load_experiment_data(data=None, *, n_synthetic=N_SYNTHETIC, random_state=0, progress=True):
     """``(X_train, y_train, X_test, y_test, source)``: FER2013 Training / PublicTest, or synthetic faces."""
     from ..datasets import load_fer2013, make_synthetic_faces
 
@@ -135,7 +138,7 @@ def run_experiment(
     trials_file = folder / ("trials-quick.pkl" if quick else "trials.pkl") if experiment.kind == "search" else None
     settings = Settings(quick, aux_data, random_state, verbose, n_jobs, max_evals, trials_file, dtype_policy)
     estimator = experiment.build(settings)
-    n_synthetic = 700 if quick else 1400  # quick: a smoke run, not a measurement
+    n_synthetic = N_SYNTHETIC_QUICK if quick else N_SYNTHETIC
     X_train, y_train, X_test, y_test, source = load_experiment_data(
         data, n_synthetic=n_synthetic, random_state=random_state, progress=verbose > 0
     )
