@@ -2,6 +2,7 @@
 
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -61,7 +62,8 @@ def test_hog_experiment_runs_and_writes_every_output(tmp_path, fer_folder):
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "out" / "hog_svm"
     results = json.loads((folder / "results.json").read_text())
-    assert results["n_train"] == 210 and 0 <= results["accuracy"] <= 1 and "environment" in results
+    assert results["n_train"] == 210 and 0 <= results["accuracy"] <= 1
+    assert results["environment"]["architecture"] == platform.machine() and "cores" in results["machine"]
     assert (folder / "confusion_matrix.png").exists() and (folder / "model.joblib").exists()
     assert "| experiment | baseline report (PrivateTest) | ours: accuracy |" in result.stdout, "the row has its header"
     assert "\n| hog_svm: HOG" in result.stdout

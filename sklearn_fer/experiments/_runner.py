@@ -74,7 +74,7 @@ def load_experiment_data(data=None, *, n_synthetic=N_SYNTHETIC, random_state=0, 
 def _environment():
     import sklearn
 
-    versions = {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "machine": platform.machine()}
+    versions = {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "architecture": platform.machine()}
     try:
         import keras
         import tensorflow as tf
@@ -98,7 +98,8 @@ def run_experiment(
     """Fit a named experiment on Training, score PublicTest, and write its outputs.
 
     Writes into ``out/<name>/``: ``results.json`` (shared metrics, parameters,
-    best parameters of a search, fit / predict times, environment),
+    best parameters of a search, fit / predict times, ``environment``: library
+    versions and CPU architecture, ``machine``: CPU model, cores and arithmetic),
     ``confusion_matrix.png``, ``loss_curve.png`` (networks; an ensemble's
     ``results.json`` holds each member's history instead),
     ``search_results.csv`` (searches: one row per candidate) and the fitted
