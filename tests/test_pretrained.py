@@ -64,7 +64,7 @@ def test_a_damaged_file_is_caught_by_its_sha256(tmp_path, monkeypatch):
         load_pretrained(backend="torch")
 
 
-def test_pipeline_frozen_voting_and_fine_tuning(keras_model, onnx_model, faces):
+def test_pipeline_frozen_voting_and_fine_tuning(keras_model, onnx_model, faces, capsys):
     model = make_pipeline(FaceCropper(), onnx_model)
     assert model.predict([photos.astronaut()]).shape == (1,)
     X, y = faces.data[:140], faces.target[:140]
@@ -74,6 +74,8 @@ def test_pipeline_frozen_voting_and_fine_tuning(keras_model, onnx_model, faces):
     assert voting.predict_proba(X[:5]).shape == (5, 7)
     tuned = load_pretrained()
     before = tuned.predict_proba(X[:20])
+    capsys.readouterr()
     tuned.partial_fit(X, y)
+    assert capsys.readouterr().out == "", "the shipped network fine-tunes silently (verbose=0) unless asked"
     assert np.abs(tuned.predict_proba(X[:20]) - before).max() > 1e-4  # it trained
     assert np.allclose(keras_model.predict_proba(X[:20]), before)  # the shipped file is untouched

@@ -27,10 +27,11 @@ def _versions():
 
 
 def shippable(network):
-    """The trained network as shipped: float32 layers, a fresh optimizer (no state) for fine-tuning.
+    """The trained network as shipped: float32 layers, a fresh optimizer (no state) for fine-tuning, silent.
 
     float32 makes the Keras network and its ONNX export predict the same on
-    every machine, whatever dtype policy it trained in.
+    every machine, whatever dtype policy it trained in; ``verbose=0`` keeps
+    fine-tuning quiet unless the user asks for progress, as any estimator.
     """
     from sklearn.base import clone
 
@@ -39,7 +40,7 @@ def shippable(network):
 
     model = rebuild(network.model_, dtype_policy="float32")
     _compile(model, make_optimizer(network.optimizer, FINE_TUNING_LEARNING_RATE), label_smoothing=network.label_smoothing)
-    shipped = clone(network).set_params(dtype_policy="float32")
+    shipped = clone(network).set_params(dtype_policy="float32", verbose=0)
     fitted = {key: value for key, value in vars(network).items() if key.endswith("_") and not key.startswith("__")}
     vars(shipped).update(fitted, model_=model)
     shipped.__dict__.pop("_forward_fn", None)
