@@ -1,6 +1,8 @@
 """Soft voting and stacking over already-trained networks, with scikit-learn's own tools.
 
-Each saved network (``--models a.keras b.keras ...``, e.g. the ``.keras`` files bench_networks.py writes)
+Each saved model (``--models a.keras b.keras ...``: the ``.keras`` networks bench_networks.py writes, or
+any fitted classifier ``sklearn-fer run`` saved, ``.keras`` or ``.joblib``; ``PATH#NAME`` takes the member
+``NAME`` of a saved ensemble, e.g. ``out/pretrained_classical_vote/model.joblib#hog_lbp_bovw_svm``)
 is wrapped in ``sklearn.frozen.FrozenEstimator`` so that nothing retrains, and the members are combined
 by ``VotingClassifier(voting="soft")``. Prints each member's PublicTest figures and the ensemble's, the
 gain over the best member, and per-face predict times.
@@ -22,7 +24,7 @@ import numpy as np
 
 from _common import early_stopping_rows, machine, parser
 from sklearn_fer.datasets import load_fer2013
-from sklearn_fer.estimators import load_model
+from sklearn_fer._models import load_model_file
 from sklearn_fer.experiments import fitted_network
 from sklearn_fer.metrics import score_predictions
 
@@ -88,6 +90,20 @@ def compare_on_held_out(members, X, y):
     return figures
 
 
+def load_member(spec):
+    """``(name, fitted classifier)`` from ``PATH`` or ``PATH#MEMBER`` (a member of a saved ensemble)."""
+    path, _, member = spec.partition("#")
+    model = load_model_file(path)
+    if not member:
+        return Path(path).stem, model
+    members = getattr(model, "named_estimators_", None)
+    if members is None:
+        raise SystemExit(f"--models {spec}: {path} holds a {type(model).__name__}, not an ensemble with named members")
+    if member not in members:
+        raise SystemExit(f"--models {spec}: {path} has no member {member!r}; its members: {', '.join(members)}")
+    return member, getattr(members[member], "estimator", members[member])  # a FrozenEstimator's model
+
+
 def _row(name, y_true, y_pred, seconds, n):
     scores = score_predictions(y_true, y_pred)
     return (
@@ -98,13 +114,15 @@ def _row(name, y_true, y_pred, seconds, n):
 
 def main():
     p = parser(__doc__)
-    p.add_argument("--models", nargs="+", required=True, help="saved networks (.keras)")
+    p.add_argument("--models", nargs="+", required=True, help="saved models (.keras, .joblib), or PATH#MEMBER: a member of a saved ensemble")
     p.add_argument("--stack", action="store_true", help="also stack the members, fitted on the Training rows they held out")
     p.add_argument("--out", help="write the figures as JSON here")
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
-    members = {Path(path).stem: load_model(path) for path in args.models}
+    members = dict(load_member(spec) for spec in args.models)
+    if len(members) < len(args.models):
+        raise SystemExit(f"--models: two members have one name ({', '.join(args.models)}); rename a file")
     print(f"machine: {machine()}; PublicTest: {len(test.target)} faces; members: {', '.join(members)}")
     print("| model | accuracy | balanced | macro-F1 | disgust recall | fear recall | predict ms/face |")
     print("|---|---|---|---|---|---|---|")
