@@ -92,6 +92,8 @@ def compare_on_held_out(members, X, y):
 
 def load_member(spec):
     """``(name, fitted classifier)`` from ``PATH`` or ``PATH#MEMBER`` (a member of a saved ensemble)."""
+    from sklearn.frozen import FrozenEstimator
+
     path, _, member = spec.partition("#")
     model = load_model_file(path)
     if not member:
@@ -101,7 +103,8 @@ def load_member(spec):
         raise SystemExit(f"--models {spec}: {path} holds a {type(model).__name__}, not an ensemble with named members")
     if member not in members:
         raise SystemExit(f"--models {spec}: {path} has no member {member!r}; its members: {', '.join(members)}")
-    return member, getattr(members[member], "estimator", members[member])  # a FrozenEstimator's model
+    model = members[member]
+    return member, model.estimator if isinstance(model, FrozenEstimator) else model  # the fitted model inside
 
 
 def _row(name, y_true, y_pred, seconds, n):
