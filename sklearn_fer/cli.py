@@ -85,6 +85,7 @@ def _run_experiment(args, name):
             out=args.out,
             quick=args.quick,
             aux_data=_aux_data(args, name),
+            random_state=args.random_state,
             verbose=args.verbose,
             n_jobs=args.n_jobs,
             max_evals=args.max_evals,
@@ -280,6 +281,10 @@ def build_parser():
             "--dask", metavar="ADDRESS", help="run the search candidates (every fold of every candidate) as tasks on the Dask scheduler at ADDRESS, e.g. tcp://host:8786"
         )
         sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the baseline report's 25; 2 with --quick)")
+        sub.add_argument(
+            "--random-state", type=int, default=0,
+            help="seed of the networks' initial weights and shuffling, the searches' folds and the synthetic faces (default 0)",
+        )
         sub.add_argument(
             "--dtype-policy",
             default="auto",

@@ -153,6 +153,14 @@ def test_each_network_experiment_runs_quick(tmp_path, name):
         assert results["n_resumed_candidates" if name == "cnn_grid" else "n_resumed_trials"] == 0
 
 
+def test_run_seeds_the_experiment_with_random_state_and_records_it(tmp_path):
+    assert main(["run", "cnn", "--quick", "--random-state", "4", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "cnn" / "results.json").read_text())
+    assert results["random_state"] == 4 and results["params"]["random_state"] == "4"
+    assert main(["run", "cnn", "--quick", "--out", str(tmp_path / "default")]) == 0
+    assert json.loads((tmp_path / "default" / "cnn" / "results.json").read_text())["params"]["random_state"] == "0"
+
+
 def test_modern_vote_is_a_soft_vote_of_seeded_modern_networks(tmp_path):
     import joblib
     from sklearn.ensemble import VotingClassifier

@@ -150,6 +150,7 @@ def run_experiment(
         description=experiment.describe(settings),
         data=source,
         quick=quick,
+        random_state=random_state,
         n_train=int(len(y_train)),
         dtype_policy=resolve_dtype_policy(dtype_policy),
         wall_seconds=time.time() - start,
