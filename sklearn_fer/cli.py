@@ -131,7 +131,7 @@ def cmd_benchmark(args):
     results = []
     for name in names:
         print(f"[{len(results) + 1}/{len(names)}] {name}: {EXPERIMENTS[name].describe(Settings(quick=args.quick))}", flush=True)
-        finished = finished_results(name, out=args.out, data=args.data, quick=args.quick) if args.resume else None
+        finished = finished_results(name, out=args.out, data=args.data, quick=args.quick, random_state=args.random_state) if args.resume else None
         if finished is not None:
             results.append(finished)
             print(f"{markdown_row(finished)}  (finished earlier: {Path(args.out) / name / 'results.json'})", flush=True)

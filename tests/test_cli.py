@@ -401,6 +401,9 @@ def test_benchmark_resume_reuses_finished_rows_only(tmp_path, capsys):
     assert (tmp_path / "hog_svm" / "results.json").read_text() == first
     report = (tmp_path / "report.md").read_text()
     assert "| hog_svm:" in report and "| fnn:" in report
+    assert main(["benchmark", "--quick", "--resume", "--random-state", "1", "--experiments", "hog_svm", "--out", str(tmp_path)]) == 0
+    assert "finished earlier" not in capsys.readouterr().out  # another seed is another run
+    assert json.loads((tmp_path / "hog_svm" / "results.json").read_text())["random_state"] == 1
 
 
 def _table_rows(report):

@@ -192,14 +192,16 @@ def _test_split_name(source):
     return "held-out synthetic faces" if source == SYNTHETIC_SOURCE else "PublicTest"
 
 
-def finished_results(name, *, out, data=None, quick=False):
-    """The ``results.json`` of an earlier run of ``name`` on the same data and mode, or ``None``.
+def finished_results(name, *, out, data=None, quick=False, random_state=0):
+    """The ``results.json`` of an earlier run of ``name`` on the same data, mode and seed, or ``None``.
 
     Lets ``sklearn-fer benchmark --resume`` build a long table across interruptions.
+    A ``results.json`` without ``random_state`` counts as seed 0, the default.
     """
     path = Path(out) / name / "results.json"
     if not path.is_file():
         return None
     results = json.loads(path.read_text())
     source = SYNTHETIC_SOURCE if data is None else str(data)
-    return results if results.get("data") == source and results.get("quick") == quick else None
+    same_run = results.get("data") == source and results.get("quick") == quick and results.get("random_state", 0) == random_state
+    return results if same_run else None
