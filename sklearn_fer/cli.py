@@ -145,14 +145,15 @@ def cmd_benchmark(args):
 
 
 def cmd_report(args):
-    from .experiments import read_results, write_report
+    from .experiments import read_results, run_label, write_report
 
     results, seen = [], {}
     for path in args.results:
         for row in read_results(path):
-            if row["experiment"] in seen:
-                raise ValueError(f"experiment {row['experiment']!r} is in both {seen[row['experiment']]} and {path}")
-            seen[row["experiment"]] = path
+            label = run_label(row)
+            if label in seen:
+                raise ValueError(f"experiment {label!r} is in both {seen[label]} and {path}")
+            seen[label] = path
             results.append(row)
     source = args.source or f"the results recorded in {', '.join(args.results)}"
     path = write_report(results, out=args.out, source=source)

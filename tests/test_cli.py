@@ -407,7 +407,7 @@ def test_benchmark_resume_reuses_finished_rows_only(tmp_path, capsys):
 
 
 def _table_rows(report):
-    return [line for line in report.splitlines() if re.match(r"^\| \w+: ", line)]
+    return [line for line in report.splitlines() if re.match(r"^\| \w+( \(random_state=\d+\))?: ", line)]
 
 
 def _recall_rows(report):
@@ -514,6 +514,31 @@ def test_report_refuses_a_missing_file_and_an_experiment_in_two_files(tmp_path, 
         (tmp_path / name).write_text(HEADER + "fnn,FNN,,0.409,0.383,0.403,197,198\n")
     assert main(["report", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--out", str(tmp_path / "report")]) == 2
     assert f"experiment 'fnn' is in both {tmp_path / 'a.csv'} and {tmp_path / 'b.csv'}" in capsys.readouterr().err
+
+
+def test_report_gives_each_seed_of_an_experiment_its_own_row(tmp_path, capsys):
+    from sklearn_fer.experiments import read_results, write_table
+
+    runs = {}
+    for seed, accuracy in ((0, 0.684), (1, 0.679)):
+        run = {"experiment": "cnn_tuned", "description": "Our recipe", "accuracy": accuracy, "balanced_accuracy": 0.6,
+               "f1_macro": 0.6, "fit_time": 10.0, "wall_seconds": 11.0, "random_state": seed}
+        runs[seed] = tmp_path / f"seed{seed}.json"
+        runs[seed].write_text(json.dumps(run))
+    assert main(["report", str(runs[0]), str(runs[1]), "--out", str(tmp_path / "report")]) == 0
+    report = (tmp_path / "report" / "report.md").read_text()
+    rows = _table_rows(report)
+    assert rows[0].startswith("| cnn_tuned: Our recipe |") and "| 68.4% |" in rows[0]
+    assert rows[1].startswith("| cnn_tuned (random_state=1): Our recipe |") and "| 67.9% |" in rows[1]
+    assert "| cnn_tuned 68.4%, cnn_tuned (random_state=1) 67.9% | 68.4% (cnn_tuned) |" in report
+    table = write_table(read_results(runs[1]), tmp_path / "results.csv")
+    (read,) = read_results(table)
+    assert read["random_state"] == 1
+    assert main(["report", str(runs[1]), str(table), "--out", str(tmp_path / "again")]) == 2
+    assert f"experiment 'cnn_tuned (random_state=1)' is in both {runs[1]} and {table}" in capsys.readouterr().err
+    table.write_text(table.read_text().replace(",1,", ",one,"))
+    assert main(["report", str(table), "--out", str(tmp_path / "bad")]) == 2
+    assert f"{table}, line 2, column random_state: expected an integer, got 'one'" in capsys.readouterr().err
 
 
 def test_a_search_run_from_the_command_line_prints_no_pkg_resources_warning(tmp_path):

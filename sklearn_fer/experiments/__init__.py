@@ -44,6 +44,7 @@ from ._report import (
     class_counts,
     markdown_row,
     read_results,
+    run_label,
     write_report,
     write_table,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "make_experiment",
     "markdown_row",
     "read_results",
+    "run_label",
     "run_experiment",
     "selection_split",
     "tuned_network",

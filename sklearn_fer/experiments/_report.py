@@ -13,9 +13,11 @@ from ._registry import BASELINE_ROWS, EXPERIMENTS, PUBLISHED_REFERENCES
 TABLE_COLUMNS = ("experiment", "description", "best_params", "accuracy", "balanced_accuracy", "f1_macro", "fit_time", "wall_seconds")
 _NUMBERS = ("accuracy", "balanced_accuracy", "f1_macro", "fit_time", "wall_seconds")
 # Columns a table has when its runs recorded them (older tables lack them): the per-face predict time
-# (ms), the machine, and each emotion's recall.
+# (ms), the machine, the seed, and each emotion's recall.
 RECALLS = tuple(f"recall_{emotion}" for emotion in EMOTIONS)
-OPTIONAL_COLUMNS = ("predict_time_per_sample", "machine", *RECALLS)
+OPTIONAL_COLUMNS = ("predict_time_per_sample", "machine", "random_state", *RECALLS)
+_TEXT_COLUMNS = ("machine",)
+_INTEGER_COLUMNS = ("random_state",)
 
 MARKDOWN_HEADER = (
     "| experiment | baseline report (PrivateTest) | ours: accuracy | balanced acc. | macro-F1 | fit | wall | predict (ms/face) |\n"
@@ -41,6 +43,16 @@ def _baseline_figure(results):
     return experiment.baseline_figure if experiment else None
 
 
+def run_label(results):
+    """The name of a run in tables and charts: its experiment, with its seed unless that is the default 0.
+
+    Runs of one experiment with other seeds (``sklearn-fer run NAME --random-state 1``) are
+    then rows of their own.
+    """
+    seed = results.get("random_state")
+    return results["experiment"] if seed in (None, 0) else f"{results['experiment']} (random_state={seed})"
+
+
 def markdown_row(results):
     """One row of the benchmark table (the baseline report's figure beside ours); :data:`MARKDOWN_HEADER` heads it."""
     chosen = ""
@@ -50,7 +62,7 @@ def markdown_row(results):
         )
         chosen = f" (selected: {shown})"
     return (
-        f"| {results['experiment']}: {results['description']}{chosen} | {_percent(_baseline_figure(results))} | "
+        f"| {run_label(results)}: {results['description']}{chosen} | {_percent(_baseline_figure(results))} | "
         f"{_percent(results['accuracy'])} | {_percent(results['balanced_accuracy'])} | {_percent(results['f1_macro'])} | "
         f"{results['fit_time']:.0f} s | {results['wall_seconds'] / 60:.1f} min | {_number(results.get('predict_time_per_sample'))} |"
     )
@@ -63,7 +75,7 @@ def _number(value):
 def recall_row(results):
     """One row of the per-emotion recall table (:data:`RECALL_HEADER` heads it); "-" where not recorded."""
     recalls = " | ".join(_percent(results.get(column)) for column in RECALLS)
-    return f"| {results['experiment']} | {recalls} | {results.get('machine') or '-'} |"
+    return f"| {run_label(results)} | {recalls} | {results.get('machine') or '-'} |"
 
 
 def _recall_section(results, measured_on):
@@ -111,19 +123,23 @@ def _read_table(path):
             entry = {"experiment": row["experiment"], "description": row["description"]}
             recorded = [column for column in OPTIONAL_COLUMNS if row.get(column)]
             for column in [*_NUMBERS, *recorded]:
-                if column == "machine":
-                    entry[column] = row[column]
-                    continue
-                try:
-                    entry[column] = float(row[column])
-                except ValueError:
-                    raise ValueError(f"{path}, line {line}, column {column}: expected a number, got {row[column]!r}") from None
+                entry[column] = _table_value(row[column], column, f"{path}, line {line}")
             try:
                 entry["best_params"] = json.loads(row["best_params"]) if row["best_params"] else {}
             except json.JSONDecodeError:
                 raise ValueError(f"{path}, line {line}, column best_params: expected a JSON object or nothing") from None
             rows.append(entry)
     return rows
+
+
+def _table_value(text, column, where):
+    if column in _TEXT_COLUMNS:
+        return text
+    kind, expected = (int, "an integer") if column in _INTEGER_COLUMNS else (float, "a number")
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"{where}, column {column}: expected {expected}, got {text!r}") from None
 
 
 def read_results(path):
@@ -191,17 +207,16 @@ def baseline_comparison(results):
         One line per entry of :data:`BASELINE_ROWS`; "beats the baseline report" compares our
         best PublicTest accuracy with the baseline report's figure (the top of a range).
     """
-    by_name = {entry["experiment"]: entry for entry in results}
     lines = [
         "| baseline report row | its figure (PrivateTest) | ours (PublicTest) | best of ours | beats the baseline report |",
         "|---|---|---|---|---|",
     ]
     for label, figure in BASELINE_ROWS.items():
         names = [name for name, experiment in EXPERIMENTS.items() if label in experiment.answers]
-        ran = [by_name[name] for name in names if name in by_name]
-        ours = ", ".join(f"{entry['experiment']} {_percent(entry['accuracy'])}" for entry in ran) or "-"
+        ran = [entry for name in names for entry in results if entry["experiment"] == name]  # each seed's run
+        ours = ", ".join(f"{run_label(entry)} {_percent(entry['accuracy'])}" for entry in ran) or "-"
         best = max(ran, key=lambda entry: entry["accuracy"], default=None)
-        best_text = "-" if best is None else f"{_percent(best['accuracy'])} ({best['experiment']})"
+        best_text = "-" if best is None else f"{_percent(best['accuracy'])} ({run_label(best)})"
         lines.append(f"| {label} | {_percent(figure)} | {ours} | {best_text} | {_beats_the_baseline(best, figure)} |")
     return "\n".join(lines)
 
@@ -231,7 +246,7 @@ def write_report(results, *, out, source, quick=False):
     out.mkdir(parents=True, exist_ok=True)
     synthetic = source.startswith("synthetic faces")
     measured_on = "held-out synthetic faces (demo data)" if synthetic else "PublicTest"
-    names = [entry["experiment"] for entry in results]
+    names = [run_label(entry) for entry in results]
     figure = plot_benchmark(
         names,
         [entry["accuracy"] for entry in results],
