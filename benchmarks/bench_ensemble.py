@@ -7,17 +7,22 @@ is wrapped in ``sklearn.frozen.FrozenEstimator`` so that nothing retrains, and t
 by ``VotingClassifier(voting="soft")``. Prints each member's PublicTest figures and the ensemble's, the
 gain over the best member, and per-face predict times.
 
+With ``--subsets``, the soft vote of every smaller group of two or more members is scored as well (the
+mean of their probabilities, which the full vote is checked to equal): what each member adds. Those
+figures are on PublicTest, so they describe the members and choose nothing.
+
 With ``--stack``, the members are also combined by ``StackingClassifier`` (a logistic regression over
 their probabilities). Its final estimator learns from faces no member trained on: the Training rows
 the members held out for early stopping (``bench_networks.py --lever ...`` networks; every member must
 have held out the same rows). On those rows the script also compares the best member, the soft vote and
 the stack (5-fold cross-validated), the figures to choose by; PublicTest is reported.
 
-    python benchmarks/bench_ensemble.py --data ../shared/data/fer2013 --models out/a.keras out/b.keras [--stack]
+    python benchmarks/bench_ensemble.py --data ../shared/data/fer2013 --models out/a.keras out/b.keras [--subsets] [--stack]
 """
 
 import json
 import time
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +95,19 @@ def compare_on_held_out(members, X, y):
     return figures
 
 
+def subset_votes(probabilities, classes, y):
+    """Scores of the soft vote of every group of two or more members, short of all of them.
+
+    ``probabilities`` maps each member's name to its ``predict_proba`` on the faces whose labels are ``y``.
+    """
+    names = list(probabilities)
+    groups = [group for size in range(2, len(names)) for group in combinations(names, size)]
+    return {
+        " + ".join(group): score_predictions(y, classes[np.mean([probabilities[name] for name in group], axis=0).argmax(axis=1)])
+        for group in groups
+    }
+
+
 def load_member(spec):
     """``(name, fitted classifier)`` from ``PATH`` or ``PATH#MEMBER`` (a member of a saved ensemble)."""
     from sklearn.frozen import FrozenEstimator
@@ -109,15 +127,20 @@ def load_member(spec):
 
 def _row(name, y_true, y_pred, seconds, n):
     scores = score_predictions(y_true, y_pred)
+    return _table_line(name, scores, f"{1000 * seconds / n:.1f}"), scores
+
+
+def _table_line(name, scores, predict_ms):
     return (
         f"| {name} | {100 * scores['accuracy']:.1f}% | {100 * scores['balanced_accuracy']:.1f}% | {100 * scores['f1_macro']:.1f}% "
-        f"| {100 * scores['recall_disgust']:.1f}% | {100 * scores['recall_fear']:.1f}% | {1000 * seconds / n:.1f} |"
-    ), scores
+        f"| {100 * scores['recall_disgust']:.1f}% | {100 * scores['recall_fear']:.1f}% | {predict_ms} |"
+    )
 
 
 def main():
     p = parser(__doc__)
     p.add_argument("--models", nargs="+", required=True, help="saved models (.keras, .joblib), or PATH#MEMBER: a member of a saved ensemble")
+    p.add_argument("--subsets", action="store_true", help="also score the soft vote of every smaller group of two or more members")
     p.add_argument("--stack", action="store_true", help="also stack the members, fitted on the Training rows they held out")
     p.add_argument("--out", help="write the figures as JSON here")
     args = p.parse_args()
@@ -144,6 +167,10 @@ def main():
     np.testing.assert_allclose(ensemble_proba, np.mean(probabilities, axis=0), rtol=1e-5, atol=1e-6)
     line, record["soft vote"] = _row("VotingClassifier(soft) of the frozen members", test.target, voting.classes_[ensemble_proba.argmax(axis=1)], seconds, len(test.target))
     print(line)
+    if args.subsets:
+        record["subsets"] = subset_votes(dict(zip(members, probabilities)), voting.classes_, test.target)
+        for group, scores in record["subsets"].items():
+            print(_table_line(f"soft vote of {group}", scores, "-"))
     if args.stack:
         rows = held_out_rows(members, train.target)
         X_held, y_held = train.data[rows], train.target[rows]
