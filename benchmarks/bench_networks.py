@@ -42,9 +42,18 @@ def _override(item):
         return name, value  # a bare string such as --set optimizer=sgd
 
 
+def _lever_experiment(levers):
+    """The experiment ``split_<lever>`` or ``split_crop44_<lever>`` that trains these levers."""
+    name = f"split_{'_'.join(levers)}"
+    if name not in EXPERIMENTS:
+        known = ", ".join(n for n in EXPERIMENTS if n.startswith("split_"))
+        raise SystemExit(f"--lever {' '.join(levers)}: no experiment {name}; the lever experiments: {known}")
+    return name
+
+
 def _description(args, network):
     """What was trained, for the record and the report: the recipe, its lever or overrides, its budget and data."""
-    parts = [EXPERIMENTS[f"split_{args.lever}"].description.partition(";")[0] if args.lever else f"{args.network} recipe"]
+    parts = [EXPERIMENTS[_lever_experiment(args.lever)].description.partition(";")[0] if args.lever else f"{args.network} recipe"]
     parts += args.set
     data = f"{1 - network.validation_fraction:.0%} of Training (early stopping)" if network.early_stopping else "all of Training"
     return ", ".join(parts) + f"; {network.epochs} epochs on {data}"
@@ -60,26 +69,27 @@ def main():
         help="override a parameter of the recipe's network, e.g. --set dropout=0.1 (a Python literal; repeatable)",
     )
     p.add_argument(
-        "--lever", default=None, choices=sorted(MODERN_LEVERS),
-        help="train the modern recipe with one lever on the Training split (the experiment split_LEVER: 50 epochs, early stopping)",
+        "--lever", nargs="+", default=None, choices=sorted(MODERN_LEVERS),
+        help="train the modern recipe with a lever on the Training split (the experiment split_LEVER: 50 epochs, early stopping); "
+        "'--lever crop44 LEVER' is the experiment split_crop44_LEVER, the lever on top of the crop lever",
     )
     p.add_argument("--tag", default=None, help="name of the output files (default: the network's)")
     p.add_argument("--out", default=str(Path(__file__).parent / "out"))
     args = p.parse_args()
+    if args.lever is not None and args.network != "modern":
+        raise SystemExit(f"--lever {' '.join(args.lever)}: levers apply to the modern recipe, not {args.network}")
+    tag = args.tag or (_lever_experiment(args.lever) if args.lever else args.network)  # an unknown combination fails before any work
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     mnist = load_mnist(args.mnist, return_X_y=True) if args.network in ("transfer", "multitask") else None
-    if args.lever is not None and args.network != "modern":
-        raise SystemExit(f"--lever {args.lever}: levers apply to the modern recipe, not {args.network}")
     if args.lever is not None:
-        model = lever_network(args.lever, dtype_policy="auto", verbose=2)
+        model = lever_network(*args.lever, dtype_policy="auto", verbose=2)
     else:
         model = networks(mnist)[args.network]()
     network = fitted_network(model)  # the Keras step of a Pipeline, where history_ lives
     if args.epochs:
         network.set_params(epochs=args.epochs)
     network.set_params(**dict(_override(item) for item in args.set))
-    tag = args.tag or (f"split_{args.lever}" if args.lever else args.network)
     print(f"machine: {machine()}; {args.network}: {model}", flush=True)
     start = time.time()
     result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)

@@ -163,13 +163,14 @@ MODERN_LEVERS = {
 }
 
 
-def lever_network(lever, *, quick=False, dtype_policy="auto", random_state=0, verbose=0):
-    """The ``modern`` recipe with one lever of :data:`MODERN_LEVERS`, on the levers' Training split.
+def lever_network(*levers, quick=False, dtype_policy="auto", random_state=0, verbose=0):
+    """The ``modern`` recipe with levers of :data:`MODERN_LEVERS`, on the levers' Training split.
 
     Parameters
     ----------
-    lever : str
-        A key of :data:`MODERN_LEVERS`.
+    *levers : str
+        Keys of :data:`MODERN_LEVERS`, one or more (``lever_network("crop44", "head512")``: a
+        lever measured on top of the crop lever). No two may set the same parameter.
     quick, dtype_policy, random_state, verbose
         As in :func:`tuned_network` (``quick`` keeps its 2-epoch budget).
 
@@ -179,11 +180,24 @@ def lever_network(lever, *, quick=False, dtype_policy="auto", random_state=0, ve
         Early stopping on a stratified 10% split of what it is fitted on,
         :data:`LEVER_BUDGET` epochs.
     """
-    if lever not in MODERN_LEVERS:
-        raise ValueError(f"unknown lever {lever!r}; known: {', '.join(MODERN_LEVERS)}")
+    params = _lever_params(levers)
     network = tuned_network("modern", quick=quick, dtype_policy=dtype_policy, random_state=random_state, verbose=verbose)
     budget = {"early_stopping": True} if quick else LEVER_BUDGET
-    return network.set_params(**budget, **MODERN_LEVERS[lever][0])
+    return network.set_params(**budget, **params)
+
+
+def _lever_params(levers):
+    if not levers:
+        raise ValueError(f"name at least one lever; known: {', '.join(MODERN_LEVERS)}")
+    params, set_by = {}, {}
+    for lever in levers:
+        if lever not in MODERN_LEVERS:
+            raise ValueError(f"unknown lever {lever!r}; known: {', '.join(MODERN_LEVERS)}")
+        for name, value in MODERN_LEVERS[lever][0].items():
+            if name in set_by:
+                raise ValueError(f"levers {set_by[name]!r} and {lever!r} both set {name}; combine levers that set different parameters")
+            params[name], set_by[name] = value, lever
+    return params
 
 
 # Several short runs against one long one at the same total budget: three members of the `modern`

@@ -345,3 +345,19 @@ EXPERIMENTS.update(
     )
     for lever, (_, wording) in MODERN_LEVERS.items()
 )
+# The levers on top of the crop lever, the shipped recipe: each against split_crop44, on the same split
+# (`sklearn-fer run split_crop44_head512 --data ...`).
+EXPERIMENTS.update(
+    (
+        f"split_crop44_{lever}",
+        Experiment(
+            f"split_crop44_{lever}",
+            f"modern recipe, levers crop44 + {lever} ({wording}); {LEVER_BUDGET['epochs']} epochs on 90% of Training "
+            "(early stopping), against split_crop44",
+            lambda s, lever=lever: lever_network("crop44", lever, **s.recipe),
+            in_table=False,
+        ),
+    )
+    for lever, (_, wording) in MODERN_LEVERS.items()
+    if lever not in ("recipe", "crop44")
+)
