@@ -284,7 +284,7 @@ def build_parser():
         sub.add_argument("--max-evals", type=int, default=None, help="hyperopt trials (default: the baseline report's 25; 2 with --quick)")
         sub.add_argument(
             "--random-state", type=int, default=0,
-            help="seed of the networks' initial weights and shuffling, the searches' folds and the synthetic faces (default 0)",
+            help="seed of the networks (initial weights, shuffling, validation split), the searches' hold-out and the synthetic faces (default 0)",
         )
         sub.add_argument(
             "--dtype-policy",
