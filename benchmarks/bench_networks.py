@@ -51,9 +51,9 @@ def _lever_experiment(levers):
     return name
 
 
-def _description(args, network):
+def _description(args, lever_experiment, network):
     """What was trained, for the record and the report: the recipe, its lever or overrides, its budget and data."""
-    parts = [EXPERIMENTS[_lever_experiment(args.lever)].description.partition(";")[0] if args.lever else f"{args.network} recipe"]
+    parts = [EXPERIMENTS[lever_experiment].description.partition(";")[0] if lever_experiment else f"{args.network} recipe"]
     parts += args.set
     data = f"{1 - network.validation_fraction:.0%} of Training (early stopping)" if network.early_stopping else "all of Training"
     return ", ".join(parts) + f"; {network.epochs} epochs on {data}"
@@ -78,7 +78,8 @@ def main():
     args = p.parse_args()
     if args.lever is not None and args.network != "modern":
         raise SystemExit(f"--lever {' '.join(args.lever)}: levers apply to the modern recipe, not {args.network}")
-    tag = args.tag or (_lever_experiment(args.lever) if args.lever else args.network)  # an unknown combination fails before any work
+    lever_experiment = _lever_experiment(args.lever) if args.lever else None  # an unknown combination fails before any work
+    tag = args.tag or lever_experiment or args.network
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     mnist = load_mnist(args.mnist, return_X_y=True) if args.network in ("transfer", "multitask") else None
@@ -93,7 +94,7 @@ def main():
     print(f"machine: {machine()}; {args.network}: {model}", flush=True)
     start = time.time()
     result = evaluate(model, test.data, test.target, X_fit=train.data, y_fit=train.target)
-    result.update(experiment=tag, description=_description(args, network), network=args.network, wall_seconds=time.time() - start, epochs_run=len(network.history_["loss"]),
+    result.update(experiment=tag, description=_description(args, lever_experiment, network), network=args.network, wall_seconds=time.time() - start, epochs_run=len(network.history_["loss"]),
                   history=dict(network.history_), baseline_figure=BASELINE_FIGURES[args.network],
                   dtype_policy=network.dtype_policy_, machine=describe_machine(), lever=args.lever)
     out = Path(args.out)

@@ -332,32 +332,32 @@ EXPERIMENTS = {
         ),
     )
 }
-# The lever ablation of the modern recipe (`sklearn-fer run split_crop44 --data ...`).
-EXPERIMENTS.update(
-    (
-        f"split_{lever}",
-        Experiment(
-            f"split_{lever}",
-            f"modern recipe, lever {lever} ({wording}); {LEVER_BUDGET['epochs']} epochs on 90% of Training (early stopping)",
-            lambda s, lever=lever: lever_network(lever, **s.recipe),
+
+
+def _lever_experiments(*base_levers):
+    """The experiments ``split_<levers>``: each lever of :data:`MODERN_LEVERS` on top of ``base_levers``.
+
+    Without a base, every lever alone, against ``split_recipe``; with the base ``crop44`` (the shipped
+    recipe), every other lever on top of it, against ``split_crop44``, on the same Training split.
+    """
+    experiments = {}
+    for lever, (_, wording) in MODERN_LEVERS.items():
+        if base_levers and lever in ("recipe", *base_levers):
+            continue
+        levers = (*base_levers, lever)
+        name = f"split_{'_'.join(levers)}"
+        against = f", against split_{'_'.join(base_levers)}" if base_levers else ""
+        experiments[name] = Experiment(
+            name,
+            f"modern recipe, {'levers' if base_levers else 'lever'} {' + '.join(levers)} ({wording}); "
+            f"{LEVER_BUDGET['epochs']} epochs on 90% of Training (early stopping){against}",
+            lambda s, levers=levers: lever_network(*levers, **s.recipe),
             in_table=False,
-        ),
-    )
-    for lever, (_, wording) in MODERN_LEVERS.items()
-)
-# The levers on top of the crop lever, the shipped recipe: each against split_crop44, on the same split
-# (`sklearn-fer run split_crop44_head512 --data ...`).
-EXPERIMENTS.update(
-    (
-        f"split_crop44_{lever}",
-        Experiment(
-            f"split_crop44_{lever}",
-            f"modern recipe, levers crop44 + {lever} ({wording}); {LEVER_BUDGET['epochs']} epochs on 90% of Training "
-            "(early stopping), against split_crop44",
-            lambda s, lever=lever: lever_network("crop44", lever, **s.recipe),
-            in_table=False,
-        ),
-    )
-    for lever, (_, wording) in MODERN_LEVERS.items()
-    if lever not in ("recipe", "crop44")
-)
+        )
+    return experiments
+
+
+# The lever ablation of the modern recipe (`sklearn-fer run split_crop44 --data ...`), and the levers on
+# top of the crop lever (`sklearn-fer run split_crop44_head512 --data ...`).
+EXPERIMENTS.update(_lever_experiments())
+EXPERIMENTS.update(_lever_experiments("crop44"))
