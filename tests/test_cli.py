@@ -375,6 +375,8 @@ def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split(
 
 
 def test_tuned_recipes_are_the_measured_ones():
+    from sklearn_fer.cli import benchmark_names
+
     recipes = {name: tuned_network(name).get_params() for name in TUNED_NETWORKS}
     assert recipes["modern"]["widths"] == (32, 64, 128, 256) and recipes["modern"]["tta_shift"] == 3 and recipes["modern"]["epochs"] == 75
     assert recipes["fnn"]["fnnclassifier__hidden_layer_sizes"] == (2048, 1024)
@@ -382,6 +384,9 @@ def test_tuned_recipes_are_the_measured_ones():
     assert recipes["cnn"]["dtype_policy"] == "auto" and recipes["cnn"]["lr_schedule"] == "cosine"
     cropped = make_experiment("modern_crop44").get_params()
     assert cropped == {**recipes["modern"], "crop_size": 44}, "the modern recipe with the crop lever and nothing else"
+    shortcuts = make_experiment("modern_crop44_residual").get_params()
+    assert shortcuts == {**cropped, "residual": True}, "the shipped recipe with the residual lever and nothing else"
+    assert "modern_crop44_residual" not in benchmark_names(), "a candidate recipe runs only when named"
     with pytest.raises(ValueError, match="unknown tuned network 'resnet'; known: fnn, cnn, transfer, multitask, modern"):
         tuned_network("resnet")
 

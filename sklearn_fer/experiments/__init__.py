@@ -7,7 +7,8 @@ path the embedded synthetic faces are used, so everything runs offline.
 - :data:`EXPERIMENTS`: name -> :class:`Experiment` (description, builder, kind, the baseline
   report's row it answers). A new experiment is one record in ``_registry.py``. The ``split_*``
   experiments are the lever ablation of the ``modern`` recipe (:data:`MODERN_LEVERS`,
-  :func:`lever_network`), outside the default benchmark table.
+  :func:`lever_network`), outside the default benchmark table; :func:`modern_with_levers` gives the
+  recipe's full budget with levers (``modern_crop44``, ``modern_crop44_residual``).
 - :func:`make_experiment` / :func:`run_experiment`: the unfitted estimator; fit, score and write
   ``results.json``.
 - :func:`read_results` / :func:`write_table` / :func:`write_report`: recorded results (JSON or
@@ -32,6 +33,7 @@ from ._recipes import (
     VOTE_MEMBERS,
     Settings,
     lever_network,
+    modern_with_levers,
     selection_split,
     tuned_network,
     voting_networks,
@@ -84,6 +86,7 @@ __all__ = [
     "finished_results",
     "fitted_network",
     "lever_network",
+    "modern_with_levers",
     "load_experiment_data",
     "make_experiment",
     "markdown_row",

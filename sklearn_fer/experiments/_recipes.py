@@ -163,6 +163,25 @@ MODERN_LEVERS = {
 }
 
 
+def modern_with_levers(*levers, quick=False, dtype_policy="auto", random_state=0, verbose=0):
+    """The ``modern`` recipe, its budget on all it is fitted on, with levers of :data:`MODERN_LEVERS`.
+
+    Parameters
+    ----------
+    *levers : str
+        Keys of :data:`MODERN_LEVERS`, one or more; no two may set the same parameter.
+    quick, dtype_policy, random_state, verbose
+        As in :func:`tuned_network`.
+
+    Returns
+    -------
+    estimator : ModernCNNClassifier (unfitted)
+    """
+    params = _lever_params(levers)
+    network = tuned_network("modern", quick=quick, dtype_policy=dtype_policy, random_state=random_state, verbose=verbose)
+    return network.set_params(**params)
+
+
 def lever_network(*levers, quick=False, dtype_policy="auto", random_state=0, verbose=0):
     """The ``modern`` recipe with levers of :data:`MODERN_LEVERS`, on the levers' Training split.
 
@@ -180,10 +199,8 @@ def lever_network(*levers, quick=False, dtype_policy="auto", random_state=0, ver
         Early stopping on a stratified 10% split of what it is fitted on,
         :data:`LEVER_BUDGET` epochs.
     """
-    params = _lever_params(levers)
-    network = tuned_network("modern", quick=quick, dtype_policy=dtype_policy, random_state=random_state, verbose=verbose)
-    budget = {"early_stopping": True} if quick else LEVER_BUDGET
-    return network.set_params(**budget, **params)
+    network = modern_with_levers(*levers, quick=quick, dtype_policy=dtype_policy, random_state=random_state, verbose=verbose)
+    return network.set_params(**({"early_stopping": True} if quick else LEVER_BUDGET))
 
 
 def _lever_params(levers):

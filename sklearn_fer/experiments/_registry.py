@@ -20,6 +20,7 @@ from ._recipes import (
     SVC_CACHE_MB,
     VOTE_MEMBERS,
     lever_network,
+    modern_with_levers,
     selection_split,
     tuned_network,
     voting_networks,
@@ -316,7 +317,14 @@ EXPERIMENTS = {
             "modern_crop44",
             "Modern recipe with random 44x44 crops in training (the crop lever: as accurate on the split, more images a second), "
             "{modern_epochs} epochs on all of Training",
-            lambda s: tuned_network("modern", **s.recipe).set_params(**MODERN_LEVERS["crop44"][0]),
+            lambda s: modern_with_levers("crop44", **s.recipe),
+        ),
+        Experiment(
+            "modern_crop44_residual",
+            "Modern recipe with random 44x44 crops in training and ResNet-style shortcuts around each block (the best "
+            "lever on top of the crop lever on the split), {modern_epochs} epochs on all of Training",
+            lambda s: modern_with_levers("crop44", "residual", **s.recipe),
+            in_table=False,
         ),
         Experiment(
             "modern_vote",
