@@ -66,16 +66,16 @@ def stack(members, X_fit, y_fit):
     return stacking.fit(X_fit, y_fit)
 
 
-def held_out_rows(members, targets):
-    """The Training rows every member held out for early stopping; an error if they differ or a member has none."""
+def held_out_rows(members, targets, option="--stack"):
+    """The Training rows every member held out for early stopping; an error naming ``option`` if they differ or a member has none."""
     rows = None
     for name, model in members.items():
         network = fitted_network(model)
         if not network.early_stopping:
-            raise SystemExit(f"--stack: member {name} trained on all of Training (early_stopping=False): no Training face is unseen by it")
+            raise SystemExit(f"{option}: member {name} trained on all of Training (early_stopping=False): no Training face is unseen by it")
         own = np.sort(early_stopping_rows(network, targets))
         if rows is not None and not np.array_equal(own, rows):
-            raise SystemExit(f"--stack: member {name} held out other Training rows than the members before it (validation_fraction or random_state differ)")
+            raise SystemExit(f"{option}: member {name} held out other Training rows than the members before it (validation_fraction or random_state differ)")
         rows = own
     return rows
 
