@@ -3,7 +3,8 @@
 Each saved model (``--models a.keras b.keras ...``: the ``.keras`` networks bench_networks.py writes, or
 any fitted classifier ``sklearn-fer run`` saved, ``.keras`` or ``.joblib``; ``PATH#NAME`` takes the member
 ``NAME`` of a saved ensemble, e.g. ``out/pretrained_classical_vote/model.joblib#hog_lbp_bovw_svm``)
-is wrapped in ``sklearn.frozen.FrozenEstimator`` so that nothing retrains, and the members are combined
+is wrapped in ``sklearn.frozen.FrozenEstimator`` so that nothing retrains (a member is named after its
+file, or after its folder for ``sklearn-fer run``'s ``<experiment>/model.keras``), and the members are combined
 by ``VotingClassifier(voting="soft")``. Prints each member's PublicTest figures and the ensemble's, the
 gain over the best member, and per-face predict times.
 
@@ -108,6 +109,12 @@ def subset_votes(probabilities, classes, y):
     }
 
 
+def _file_member_name(path):
+    """A member's name from its file: the file's stem, or for ``sklearn-fer run``'s ``<experiment>/model.keras``
+    (or ``.joblib``) the experiment's folder."""
+    return path.parent.name if path.stem == "model" and path.parent.name else path.stem
+
+
 def load_member(spec):
     """``(name, fitted classifier)`` from ``PATH`` or ``PATH#MEMBER`` (a member of a saved ensemble)."""
     from sklearn.frozen import FrozenEstimator
@@ -115,7 +122,7 @@ def load_member(spec):
     path, _, member = spec.partition("#")
     model = load_model_file(path)
     if not member:
-        return Path(path).stem, model
+        return _file_member_name(Path(path)), model
     members = getattr(model, "named_estimators_", None)
     if members is None:
         raise SystemExit(f"--models {spec}: {path} holds a {type(model).__name__}, not an ensemble with named members")
