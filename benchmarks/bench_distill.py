@@ -18,7 +18,7 @@ from statistics import median
 from sklearn.frozen import FrozenEstimator
 
 from _common import machine, parser, random_subsets
-from bench_ensemble import _file_member_name, soft_vote
+from bench_ensemble import file_member_name, soft_vote
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.estimators import DistilledClassifier, load_model
 from sklearn_fer.experiments import tuned_network
@@ -66,7 +66,7 @@ def main():
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     if args.n:
         random_subsets(train, test, args.n)
-    members = {_file_member_name(Path(path)): load_model(path) for path in args.teachers}
+    members = {file_member_name(Path(path)): load_model(path) for path in args.teachers}
     if len(members) < len(args.teachers):
         raise SystemExit(f"--teachers: two teachers have one name ({', '.join(args.teachers)}); rename a file")
     teacher = soft_vote(members, train.data, train.target)

@@ -109,7 +109,7 @@ def subset_votes(probabilities, classes, y):
     }
 
 
-def _file_member_name(path):
+def file_member_name(path):
     """A member's name from its file: the file's stem, or for ``sklearn-fer run``'s ``<experiment>/model.keras``
     (or ``.joblib``) the experiment's folder."""
     return path.parent.name if path.stem == "model" and path.parent.name else path.stem
@@ -122,7 +122,7 @@ def load_member(spec):
     path, _, member = spec.partition("#")
     model = load_model_file(path)
     if not member:
-        return _file_member_name(Path(path)), model
+        return file_member_name(Path(path)), model
     members = getattr(model, "named_estimators_", None)
     if members is None:
         raise SystemExit(f"--models {spec}: {path} holds a {type(model).__name__}, not an ensemble with named members")
