@@ -132,6 +132,14 @@ def load_member(spec):
     return member, model.estimator if isinstance(model, FrozenEstimator) else model  # the fitted model inside
 
 
+def load_members(specs, option):
+    """``{name: fitted classifier}`` for ``specs`` (see :func:`load_member`); an error naming ``option`` if two share a name."""
+    members = dict(load_member(spec) for spec in specs)
+    if len(members) < len(specs):
+        raise SystemExit(f"{option}: two members have one name ({', '.join(specs)}); rename a file")
+    return members
+
+
 def _row(name, y_true, y_pred, seconds, n):
     scores = score_predictions(y_true, y_pred)
     return _table_line(name, scores, f"{1000 * seconds / n:.1f}"), scores
@@ -153,9 +161,7 @@ def main():
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
-    members = dict(load_member(spec) for spec in args.models)
-    if len(members) < len(args.models):
-        raise SystemExit(f"--models: two members have one name ({', '.join(args.models)}); rename a file")
+    members = load_members(args.models, "--models")
     print(f"machine: {machine()}; PublicTest: {len(test.target)} faces; members: {', '.join(members)}")
     print("| model | accuracy | balanced | macro-F1 | disgust recall | fear recall | predict ms/face |")
     print("|---|---|---|---|---|---|---|")

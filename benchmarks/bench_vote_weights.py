@@ -31,7 +31,7 @@ import joblib
 import numpy as np
 
 from _common import machine, parser
-from bench_ensemble import _row, _table_line, held_out_rows, load_member
+from bench_ensemble import _row, _table_line, held_out_rows, load_members
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.metrics import score_predictions
 
@@ -54,9 +54,8 @@ def weight_scores(network_probas, classical_proba, y, classes, grid=WEIGHT_GRID)
     return {float(w): float(np.mean(classes[weighted_vote(network_probas, classical_proba, w).argmax(axis=1)] == y)) for w in grid}
 
 
-def choose_weight(network_probas, classical_proba, y, classes, grid=WEIGHT_GRID):
-    """The most accurate candidate weight (the smallest of equals)."""
-    scores = weight_scores(network_probas, classical_proba, y, classes, grid)
+def best_weight(scores):
+    """The most accurate candidate weight of :func:`weight_scores` (the smallest of equals)."""
     return max(scores, key=lambda w: (scores[w], -w))
 
 
@@ -67,7 +66,7 @@ def cross_validated_choice(network_probas, classical_proba, y, classes, grid=WEI
     correct, chosen = np.zeros(len(y), dtype=bool), []
     network_probas = np.asarray(network_probas)
     for fit_rows, score_rows in StratifiedKFold(n_folds, shuffle=True, random_state=0).split(classical_proba, y):
-        w = choose_weight(network_probas[:, fit_rows], classical_proba[fit_rows], y[fit_rows], classes, grid)
+        w = best_weight(weight_scores(network_probas[:, fit_rows], classical_proba[fit_rows], y[fit_rows], classes, grid))
         vote = weighted_vote(network_probas[:, score_rows], classical_proba[score_rows], w)
         correct[score_rows] = classes[vote.argmax(axis=1)] == y[score_rows]
         chosen.append(w)
@@ -100,9 +99,7 @@ def main():
     args = p.parse_args()
     train = load_fer2013(args.data, usage="Training", progress=False)
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
-    split_networks = dict(load_member(spec) for spec in args.split_networks)
-    if len(split_networks) < len(args.split_networks):
-        raise SystemExit(f"--split-networks: two networks have one name ({', '.join(args.split_networks)}); rename a file")
+    split_networks = load_members(args.split_networks, "--split-networks")
     rows = held_out_rows(split_networks, train.target, option="--split-networks")
     fit_rows = np.setdiff1d(np.arange(len(train.target)), rows)
     print(f"machine: {machine()}; {len(rows)} held-out Training faces, the classical split member fits on {len(fit_rows)}", flush=True)
@@ -115,7 +112,7 @@ def main():
     network_probas = [model.predict_proba(X_held) for model in split_networks.values()]
     classical_proba = classical.predict_proba(X_held)
     scores = weight_scores(network_probas, classical_proba, y_held, classes)
-    chosen = choose_weight(network_probas, classical_proba, y_held, classes)
+    chosen = best_weight(scores)
     cv_accuracy, fold_choices = cross_validated_choice(network_probas, classical_proba, y_held, classes)
     print("classical weight -> accuracy on the held-out faces: " + ", ".join(f"{w:.2f}: {100 * a:.1f}%" for w, a in scores.items()))
     print(
@@ -135,9 +132,7 @@ def score_on_publictest(args, chosen, train, test):
     from sklearn.ensemble import VotingClassifier
     from sklearn.frozen import FrozenEstimator
 
-    members = dict([*(load_member(spec) for spec in args.networks), load_member(args.classical)])
-    if len(members) < len(args.networks) + 1:
-        raise SystemExit("--networks / --classical: two members have one name; rename a file")
+    members = load_members([*args.networks, args.classical], "--networks / --classical")
     n_networks = len(args.networks)
     voting = VotingClassifier([(name, FrozenEstimator(model)) for name, model in members.items()], voting="soft", weights=network_weights(n_networks, chosen))
     voting.fit(train.data[::50], train.target[::50])  # encodes the labels; the frozen members do not train
