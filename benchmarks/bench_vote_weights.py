@@ -7,8 +7,8 @@ member, the member whose errors differ from the networks'. Here that weight is c
 1. The networks of the lever runs (``--split-networks``: models of ``sklearn-fer run split_*`` or
    ``bench_networks.py --lever``) held out the same stratified 10% of Training for early stopping.
 2. The classical pipeline (``hog_lbp_bovw_svm``, its SVC with Platt probabilities, as in
-   ``pretrained_classical_vote``) is fitted on the other 90% and saved to ``--split-classical``, or
-   loaded from there when that file exists.
+   ``pretrained_classical_vote``) is fitted on the other 90% and saved to ``--split-classical`` with
+   those rows, or loaded from there when that file exists and was fitted on the same rows.
 3. On the held-out faces each candidate weight ``w`` (the classical member's share; the networks share
    ``1 - w`` equally) is scored, and the most accurate is chosen. A 5-fold cross-validation of that
    choice (chosen on four folds, scored on the fifth) estimates its accuracy without the optimism of
@@ -73,25 +73,34 @@ def cross_validated_choice(network_probas, classical_proba, y, classes, grid=WEI
     return float(correct.mean()), chosen
 
 
-def split_classical(path, X, y, n_jobs):
-    """The classical member fitted on the networks' training rows: loaded from ``path``, or fitted and saved there."""
+def split_classical(path, X, y, fit_rows, n_jobs):
+    """The classical member fitted on the networks' training rows: loaded from ``path``, or fitted and saved there.
+
+    The file keeps the Training rows the member was fitted on, and a file fitted on other rows is refused.
+    """
     if Path(path).exists():
+        saved = joblib.load(path)
+        if not (isinstance(saved, dict) and np.array_equal(saved.get("fit_rows"), fit_rows)):
+            raise SystemExit(
+                f"--split-classical: {path} was not fitted on the {len(fit_rows)} Training rows that the --split-networks "
+                "trained on; remove it to fit it again"
+            )
         print(f"classical member on the split: loaded from {path}", flush=True)
-        return joblib.load(path)
+        return saved["model"]
     from sklearn_fer.experiments import make_experiment
 
     model = make_experiment("hog_lbp_bovw_svm", n_jobs=n_jobs).set_params(svc__probability=True, svc__random_state=0)
     start = time.time()
     model.fit(X, y)
     print(f"classical member on the split: fitted on {len(y)} faces in {(time.time() - start) / 60:.1f} min, saved to {path}", flush=True)
-    joblib.dump(model, path)
+    joblib.dump({"model": model, "fit_rows": fit_rows}, path)
     return model
 
 
 def main():
     p = parser(__doc__)
     p.add_argument("--split-networks", nargs="+", required=True, help="networks that held out the same 10%% of Training (lever runs)")
-    p.add_argument("--split-classical", required=True, help="the classical member fitted on the other 90%%: loaded, or fitted and saved here")
+    p.add_argument("--split-classical", required=True, help="the classical member fitted on the other 90%%: loaded (if fitted on those rows), or fitted and saved here")
     p.add_argument("--networks", nargs="+", required=True, help="networks trained on all of Training (.keras, .joblib, PATH#MEMBER)")
     p.add_argument("--classical", required=True, help="the classical member trained on all of Training (.joblib or PATH#MEMBER)")
     p.add_argument("--n-jobs", type=int, default=2, help="parallel feature extraction of the classical fit")
@@ -103,7 +112,7 @@ def main():
     rows = held_out_rows(split_networks, train.target, option="--split-networks")
     fit_rows = np.setdiff1d(np.arange(len(train.target)), rows)
     print(f"machine: {machine()}; {len(rows)} held-out Training faces, the classical split member fits on {len(fit_rows)}", flush=True)
-    classical = split_classical(args.split_classical, train.data[fit_rows], train.target[fit_rows], args.n_jobs)
+    classical = split_classical(args.split_classical, train.data[fit_rows], train.target[fit_rows], fit_rows, args.n_jobs)
     X_held, y_held = train.data[rows], train.target[rows]
     classes = classical.classes_
     for name, model in split_networks.items():
