@@ -321,10 +321,9 @@ EXPERIMENTS = {
         ),
         Experiment(
             "modern_crop44_residual",
-            "Modern recipe with random 44x44 crops in training and ResNet-style shortcuts around each block (the candidate "
-            "next to modern_crop44), {modern_epochs} epochs on all of Training",
+            "Modern recipe with random 44x44 crops in training and ResNet-style shortcuts around each block (the shipped "
+            "network), {modern_epochs} epochs on all of Training",
             lambda s: modern_with_levers("crop44", "residual", **s.recipe),
-            in_table=False,
         ),
         Experiment(
             "modern_vote",
