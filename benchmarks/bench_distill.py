@@ -18,9 +18,9 @@ from statistics import median
 from sklearn.frozen import FrozenEstimator
 
 from _common import machine, parser, random_subsets
-from bench_ensemble import file_member_name, soft_vote
+from bench_ensemble import load_members, soft_vote
 from sklearn_fer.datasets import load_fer2013
-from sklearn_fer.estimators import DistilledClassifier, load_model
+from sklearn_fer.estimators import DistilledClassifier
 from sklearn_fer.experiments import tuned_network
 from sklearn_fer.metrics import score_predictions
 
@@ -66,9 +66,7 @@ def main():
     test = load_fer2013(args.data, usage="PublicTest", progress=False)
     if args.n:
         random_subsets(train, test, args.n)
-    members = {file_member_name(Path(path)): load_model(path) for path in args.teachers}
-    if len(members) < len(args.teachers):
-        raise SystemExit(f"--teachers: two teachers have one name ({', '.join(args.teachers)}); rename a file")
+    members = load_members(args.teachers, "--teachers")
     teacher = soft_vote(members, train.data, train.target)
     teacher_parameters = sum(member.model_.count_params() for member in members.values())
     student = tuned_network("modern", verbose=2).set_params(

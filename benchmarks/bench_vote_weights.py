@@ -124,9 +124,10 @@ def main():
     chosen = best_weight(scores)
     cv_accuracy, fold_choices = cross_validated_choice(network_probas, classical_proba, y_held, classes)
     print("classical weight -> accuracy on the held-out faces: " + ", ".join(f"{w:.2f}: {100 * a:.1f}%" for w, a in scores.items()))
+    equal = 1 / (len(network_probas) + 1)  # the classical member's share when every member weighs the same
+    equal_accuracy = weight_scores(network_probas, classical_proba, y_held, classes, grid=[equal])[equal]
     print(
-        f"chosen weight {chosen:.2f} ({100 * scores[chosen]:.1f}%); equal weights ({1 / (len(network_probas) + 1):.2f}) "
-        f"{100 * float(np.mean(classes[np.mean(network_probas + [classical_proba], axis=0).argmax(axis=1)] == y_held)):.1f}%; "
+        f"chosen weight {chosen:.2f} ({100 * scores[chosen]:.1f}%); equal weights ({equal:.2f}) {100 * equal_accuracy:.1f}%; "
         f"the choice {CHOICE_FOLDS}-fold cross-validated {100 * cv_accuracy:.1f}% (weights chosen per fold: {fold_choices})",
         flush=True,
     )
