@@ -354,15 +354,21 @@ def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split(
     assert quick["epochs"] == 2 and quick["early_stopping"] and quick["mixup"] == 0.2
     with pytest.raises(ValueError, match="unknown lever 'cutmix'; known: recipe, crop44"):
         lever_network("cutmix")
-    # The levers on top of the crop lever: the crop44 network with one more lever, each against split_crop44.
-    crop44 = make_experiment("split_crop44", random_state=3).get_params()
-    stacked = [lever for lever in MODERN_LEVERS if lever not in ("recipe", "crop44")]
-    assert {name for name in EXPERIMENTS if name.startswith("split_crop44_")} == {f"split_crop44_{lever}" for lever in stacked}
-    for lever in stacked:
-        network = make_experiment(f"split_crop44_{lever}", random_state=3).get_params()
-        changed = {key: value for key, value in network.items() if value != crop44[key]}
-        assert changed == MODERN_LEVERS[lever][0] and network["crop_size"] == 44, lever
-        assert "against split_crop44" in EXPERIMENTS[f"split_crop44_{lever}"].description and not EXPERIMENTS[f"split_crop44_{lever}"].in_table
+    # The levers on top of the crop lever and of the shipped recipe (crop44 + residual): the base network
+    # with one more lever, each against the base on the same split.
+    on_crop44 = [lever for lever in MODERN_LEVERS if lever not in ("recipe", "crop44")]
+    on_shipped = [lever for lever in on_crop44 if lever != "residual"]
+    expected = {f"split_crop44_{lever}" for lever in on_crop44} | {f"split_crop44_residual_{lever}" for lever in on_shipped}
+    assert {name for name in EXPERIMENTS if name.startswith("split_crop44_")} == expected
+    for base, stacked in (("split_crop44", on_crop44), ("split_crop44_residual", on_shipped)):
+        base_params = make_experiment(base, random_state=3).get_params()
+        for lever in stacked:
+            network = make_experiment(f"{base}_{lever}", random_state=3).get_params()
+            changed = {key: value for key, value in network.items() if value != base_params[key]}
+            assert changed == MODERN_LEVERS[lever][0] and network["crop_size"] == 44, (base, lever)
+            assert f"against {base}" in EXPERIMENTS[f"{base}_{lever}"].description and not EXPERIMENTS[f"{base}_{lever}"].in_table
+    assert make_experiment("split_crop44_residual_dropout0").get_params()["residual"]
+    assert make_experiment("split_crop44_residual_dropout0").get_params()["dropout"] == 0.0
     with pytest.raises(ValueError, match="levers 'sgd_nesterov' and 'sgd_nesterov_lr05' both set optimizer"):
         lever_network("sgd_nesterov", "sgd_nesterov_lr05")
     with pytest.raises(ValueError, match="name at least one lever"):

@@ -344,8 +344,9 @@ EXPERIMENTS = {
 def _lever_experiments(*base_levers):
     """The experiments ``split_<levers>``: each lever of :data:`MODERN_LEVERS` on top of ``base_levers``.
 
-    Without a base, every lever alone, against ``split_recipe``; with the base ``crop44`` (the shipped
-    recipe), every other lever on top of it, against ``split_crop44``, on the same Training split.
+    Without a base, every lever alone, against ``split_recipe``; with a base (``crop44``; ``crop44`` and
+    ``residual``, the shipped recipe), every other lever on top of it, against ``split_<base levers>``,
+    on the same Training split.
     """
     experiments = {}
     for lever, (_, wording) in MODERN_LEVERS.items():
@@ -364,7 +365,9 @@ def _lever_experiments(*base_levers):
     return experiments
 
 
-# The lever ablation of the modern recipe (`sklearn-fer run split_crop44 --data ...`), and the levers on
-# top of the crop lever (`sklearn-fer run split_crop44_head512 --data ...`).
+# The lever ablation of the modern recipe (`sklearn-fer run split_crop44 --data ...`), the levers on top
+# of the crop lever (`sklearn-fer run split_crop44_head512 --data ...`) and on top of the shipped recipe
+# (`sklearn-fer run split_crop44_residual_dropout0 --data ...`, against split_crop44_residual).
 EXPERIMENTS.update(_lever_experiments())
 EXPERIMENTS.update(_lever_experiments("crop44"))
+EXPERIMENTS.update(_lever_experiments("crop44", "residual"))
