@@ -128,12 +128,18 @@ def _hog_svm_grid(s):
     )
 
 
+def _chosen_svc():
+    """The RBF SVC of the classical pipelines beside HOG: hog_svm_grid's C, a kernel cache for all of Training."""
+    from sklearn.svm import SVC
+
+    return SVC(C=CHOSEN_SVC_C, cache_size=SVC_CACHE_MB)
+
+
 def _hog_lbp_svm(s):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
 
-    return make_pipeline(_hog_lbp_union(s), StandardScaler(), SVC(C=CHOSEN_SVC_C))
+    return make_pipeline(_hog_lbp_union(s), StandardScaler(), _chosen_svc())
 
 
 def _hog_lbp_union(s, *more_features):
@@ -153,21 +159,18 @@ def _visual_words(s):
 
 def _bovw_svm(s):
     from sklearn.pipeline import make_pipeline
-    from sklearn.svm import SVC
 
-    return make_pipeline(_visual_words(s), SVC(C=CHOSEN_SVC_C, cache_size=SVC_CACHE_MB))
+    return make_pipeline(_visual_words(s), _chosen_svc())
 
 
 def _hog_lbp_bovw_svm(s):
     from sklearn.decomposition import PCA
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
 
     components = QUICK_CLASSICAL_PCA_COMPONENTS if s.quick else CLASSICAL_PCA_COMPONENTS
     return make_pipeline(
-        _hog_lbp_union(s, _visual_words(s)), StandardScaler(), PCA(components, random_state=s.random_state),
-        SVC(C=CHOSEN_SVC_C, cache_size=SVC_CACHE_MB),
+        _hog_lbp_union(s, _visual_words(s)), StandardScaler(), PCA(components, random_state=s.random_state), _chosen_svc()
     )
 
 
