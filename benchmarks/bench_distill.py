@@ -25,6 +25,7 @@ from pathlib import Path
 from statistics import median
 
 from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import accuracy_score
 
 from _common import early_stopping_rows, machine, parser, random_subsets
 from bench_ensemble import load_members, soft_vote
@@ -77,7 +78,7 @@ def make_student(args):
 
 def held_out_accuracy(name, model, train, rows):
     """Accuracy on the Training faces ``rows`` (the split the student early-stopped on), printed."""
-    accuracy = float((model.predict(train.data[rows]) == train.target[rows]).mean())
+    accuracy = accuracy_score(train.target[rows], model.predict(train.data[rows]))
     print(f"{name}: {100 * accuracy:.1f}% on the {len(rows)} held-out Training faces", flush=True)
     return accuracy
 
