@@ -151,6 +151,29 @@ def test_residual_blocks_add_each_blocks_input_projected_only_where_the_width_ch
     assert model.count_params() == plain.count_params() + shortcut_weights + shortcut_bn
 
 
+def test_convs_per_block_takes_one_count_per_block():
+    model = build_modern_cnn((12, 12, 1), 3, widths=(4, 8, 8), convs_per_block=(1, 2, 3), head_units=8, residual=True)
+    convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D) and "shortcut" not in layer.name]
+    assert convs == ["block0_0", "block1_0", "block1_1", "block2_0", "block2_1", "block2_2"]
+    # The shortcut joins each block after its last convolution, however many it has.
+    assert [model.get_layer(f"block{b}_add").input[0]._keras_history.operation.name for b in range(3)] == ["block0_0_bn", "block1_1_bn", "block2_2_bn"]
+    with pytest.raises(ValueError, match=r"convs_per_block=\(2, 3\) has 2 counts for 3 blocks"):
+        build_modern_cnn((12, 12, 1), 3, widths=(4, 8, 8), convs_per_block=(2, 3))
+
+
+def test_network_with_per_block_convs_fits_saves_and_loads_and_rejects_a_count_per_missing_block(faces, tmp_path):
+    from sklearn_fer.estimators import load_model
+
+    X, y = faces.data[:120], faces.target[:120]
+    network = ModernCNNClassifier(widths=(4, 8), convs_per_block=(1, 2), head_units=8, epochs=1, random_state=0).fit(X, y)
+    assert "block1_1" in [layer.name for layer in network.model_.layers] and "block0_1" not in [layer.name for layer in network.model_.layers]
+    network.save(tmp_path / "deep.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "deep.keras").predict_proba(X[:10]), network.predict_proba(X[:10]), rtol=1e-5)
+    for counts in ((2, 2, 3), (2, 0)):
+        with pytest.raises(ValueError, match=r"convs_per_block=.* must be one positive int per block of widths=\(4, 8\) \(2 blocks\)"):
+            ModernCNNClassifier(widths=(4, 8), convs_per_block=counts, head_units=8, epochs=1).fit(X, y)
+
+
 def test_residual_network_fits_saves_and_loads(faces, tmp_path):
     from sklearn_fer.estimators import load_model
 

@@ -245,7 +245,9 @@ class ModernCNNClassifier(FERNetworkClassifier):
     ----------
     widths : tuple of int, default=(64, 128, 256, 512)
         Width of each block (each block halves the resolution).
-    convs_per_block : int, default=2
+    convs_per_block : int or tuple of int, default=2
+        Convolutions in each block, or one count per block of ``widths``
+        (``(2, 2, 3, 3)``: a third convolution in the last two blocks).
     dropout : float, default=0.3
         Dropout after each block.
     head_units : int, default=256
@@ -280,7 +282,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
     _parameter_constraints: dict = {
         **FERNetworkClassifier._parameter_constraints,
         "widths": ["array-like"],
-        "convs_per_block": [_POSITIVE_INT],
+        "convs_per_block": [_POSITIVE_INT, "array-like"],
         "dropout": [_FRACTION],
         "head_units": [_POSITIVE_INT],
         "residual": ["boolean"],
@@ -359,6 +361,16 @@ class ModernCNNClassifier(FERNetworkClassifier):
             raise ValueError(f"mixup={self.mixup} and cutmix={self.cutmix}: set at most one of them above 0")
         return {"mixup": self.mixup, "cutmix": self.cutmix}
 
+    def _convs_per_block(self):
+        if isinstance(self.convs_per_block, Integral):
+            return int(self.convs_per_block)
+        counts = tuple(self.convs_per_block)
+        if len(counts) != len(self.widths) or not all(isinstance(n, Integral) and n >= 1 for n in counts):
+            raise ValueError(
+                f"convs_per_block={counts} must be one positive int per block of widths={tuple(self.widths)} ({len(self.widths)} blocks), or one int"
+            )
+        return tuple(int(n) for n in counts)
+
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_modern_cnn
 
@@ -371,7 +383,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
             input_shape,
             n_classes,
             widths=tuple(self.widths),
-            convs_per_block=self.convs_per_block,
+            convs_per_block=self._convs_per_block(),
             dropout=self.dropout,
             head_units=self.head_units,
             residual=self.residual,

@@ -171,18 +171,19 @@ def conv_trunk(
 ):
     """The baseline report's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout.
 
-    With ``residual``, each block adds its input to its last convolution's output before the last
+    ``convs_per_block`` is one count for every block or a sequence of one count per block of
+    ``filters``. With ``residual``, each block adds its input to its last convolution's output before the last
     ReLU (a ResNet basic block, then the pooling); where the width changes, the input passes through
     a 1x1 convolution (and batch norm with ``batch_norm``) first.
     """
     keras = _keras()
-    for block, width in enumerate(filters):
+    for block, (width, n_convs) in enumerate(zip(filters, _per_block(convs_per_block, filters), strict=True)):
         shortcut = x
-        for i in range(convs_per_block):
+        for i in range(n_convs):
             x = keras.layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm, name=f"{prefix}{block}_{i}")(x)
             if batch_norm:
                 x = _batch_norm(f"{prefix}{block}_{i}_bn")(x)
-            if residual and i == convs_per_block - 1:
+            if residual and i == n_convs - 1:
                 x = keras.layers.Add(name=f"{prefix}{block}_add")([x, _projected(shortcut, width, batch_norm, f"{prefix}{block}_shortcut")])
             x = keras.layers.Activation("relu")(x)
         # "same" pooling also works on images with an odd or unit size (1 x k rows in the checks).
@@ -190,6 +191,15 @@ def conv_trunk(
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     return x
+
+
+def _per_block(convs_per_block, filters):
+    """One convolution count per block of ``filters``."""
+    if isinstance(convs_per_block, int):
+        return (convs_per_block,) * len(filters)
+    if len(convs_per_block) != len(filters):
+        raise ValueError(f"convs_per_block={tuple(convs_per_block)} has {len(convs_per_block)} counts for {len(filters)} blocks; give one count per block or one int")
+    return tuple(convs_per_block)
 
 
 def _projected(x, width, batch_norm, name):
@@ -345,6 +355,7 @@ def build_modern_cnn(
 ):
     """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head.
 
+    ``convs_per_block``: one count for every block, or one per block of ``widths``.
     ``residual=True`` adds a shortcut around each block's convolutions (:func:`conv_trunk`).
     """
     with _dtype_policy(dtype_policy):
