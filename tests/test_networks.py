@@ -157,7 +157,7 @@ def test_convs_per_block_takes_one_count_per_block():
     assert convs == ["block0_0", "block1_0", "block1_1", "block2_0", "block2_1", "block2_2"]
     # The shortcut joins each block after its last convolution, however many it has.
     assert [model.get_layer(f"block{b}_add").input[0]._keras_history.operation.name for b in range(3)] == ["block0_0_bn", "block1_1_bn", "block2_2_bn"]
-    with pytest.raises(ValueError, match=r"convs_per_block=\(2, 3\) has 2 counts for 3 blocks"):
+    with pytest.raises(ValueError, match=r"convs_per_block=\(2, 3\) must be one positive int per block of widths=\(4, 8, 8\) \(3 blocks\)"):
         build_modern_cnn((12, 12, 1), 3, widths=(4, 8, 8), convs_per_block=(2, 3))
 
 

@@ -361,16 +361,6 @@ class ModernCNNClassifier(FERNetworkClassifier):
             raise ValueError(f"mixup={self.mixup} and cutmix={self.cutmix}: set at most one of them above 0")
         return {"mixup": self.mixup, "cutmix": self.cutmix}
 
-    def _convs_per_block(self):
-        if isinstance(self.convs_per_block, Integral):
-            return int(self.convs_per_block)
-        counts = tuple(self.convs_per_block)
-        if len(counts) != len(self.widths) or not all(isinstance(n, Integral) and n >= 1 for n in counts):
-            raise ValueError(
-                f"convs_per_block={counts} must be one positive int per block of widths={tuple(self.widths)} ({len(self.widths)} blocks), or one int"
-            )
-        return tuple(int(n) for n in counts)
-
     def _build_network(self, input_shape, n_classes):
         from ..networks import build_modern_cnn
 
@@ -383,7 +373,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
             input_shape,
             n_classes,
             widths=tuple(self.widths),
-            convs_per_block=self._convs_per_block(),
+            convs_per_block=self.convs_per_block,
             dropout=self.dropout,
             head_units=self.head_units,
             residual=self.residual,

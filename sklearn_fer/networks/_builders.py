@@ -13,6 +13,7 @@ the augmentation and the softmax outputs always compute in float32.
 """
 
 from contextlib import contextmanager
+from numbers import Integral
 
 from ._precision import resolve_dtype_policy
 
@@ -195,11 +196,14 @@ def conv_trunk(
 
 def _per_block(convs_per_block, filters):
     """One convolution count per block of ``filters``."""
-    if isinstance(convs_per_block, int):
-        return (convs_per_block,) * len(filters)
-    if len(convs_per_block) != len(filters):
-        raise ValueError(f"convs_per_block={tuple(convs_per_block)} has {len(convs_per_block)} counts for {len(filters)} blocks; give one count per block or one int")
-    return tuple(convs_per_block)
+    if isinstance(convs_per_block, Integral):
+        return (int(convs_per_block),) * len(filters)
+    counts = tuple(convs_per_block)
+    if len(counts) != len(filters) or not all(isinstance(n, Integral) and n >= 1 for n in counts):
+        raise ValueError(
+            f"convs_per_block={counts} must be one positive int per block of widths={tuple(filters)} ({len(filters)} blocks), or one int"
+        )
+    return tuple(int(n) for n in counts)
 
 
 def _projected(x, width, batch_norm, name):
