@@ -208,7 +208,7 @@ def test_mixup_and_cutmix_reach_the_training_batches_only(faces, monkeypatch):
         ModernCNNClassifier(mixup=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="'cutmix' parameter of ModernCNNClassifier must be a float in the range"):
         ModernCNNClassifier(cutmix=-1.0).fit(X, y)
-    with pytest.raises(ValueError, match="mixup=0.2 and cutmix=1.0: set at most one of them above 0"):
+    with pytest.raises(ValueError, match=r"mixup=0.2 and cutmix=1.0: use one of the two \(the other 0\)"):
         ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, mixup=0.2, cutmix=1.0).fit(X, y)
 
 _QUIET_SCRIPT = """

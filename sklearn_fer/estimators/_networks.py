@@ -357,8 +357,6 @@ class ModernCNNClassifier(FERNetworkClassifier):
         return {**super()._augmentation_params(), "crop": self.crop_size}
 
     def _batch_mixing(self):
-        if self.mixup and self.cutmix:
-            raise ValueError(f"mixup={self.mixup} and cutmix={self.cutmix}: set at most one of them above 0")
         return {"mixup": self.mixup, "cutmix": self.cutmix}
 
     def _build_network(self, input_shape, n_classes):
