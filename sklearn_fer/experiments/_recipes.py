@@ -163,8 +163,9 @@ MODERN_LEVERS = {
     # Per-block dropout 0.3 underfits where 0.15 does not, and the levers that fit the training faces
     # less well (SGD, mixup, CutMix) lose on this budget; this one removes the per-block dropout.
     "dropout0": ({"dropout": 0.0}, "no dropout after each block instead of 0.15"),
-    # Depth where it is cheap: the last two blocks work on 11x11 and 6x6 maps (at 44x44 crops), so a
-    # third convolution there adds 0.74M parameters but little compute next to the first blocks'.
+    # Depth on the small maps: the last two blocks work on 11x11 and 6x6 maps (at 44x44 crops), where a
+    # third convolution adds 0.74M parameters and few multiply-adds. Its epochs still take longer, and it
+    # fits the training faces better but not the validation faces (benchmarks/RESULTS.md).
     "deep_late": ({"convs_per_block": (2, 2, 3, 3)}, "a third convolution in each of the last two blocks"),
 }
 

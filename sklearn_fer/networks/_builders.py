@@ -173,12 +173,12 @@ def conv_trunk(
     """The baseline report's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout.
 
     ``convs_per_block`` is one count for every block or a sequence of one count per block of
-    ``filters``. With ``residual``, each block adds its input to its last convolution's output before the last
-    ReLU (a ResNet basic block, then the pooling); where the width changes, the input passes through
-    a 1x1 convolution (and batch norm with ``batch_norm``) first.
+    ``filters``. With ``residual``, each block adds its input to its last convolution's output
+    before the last ReLU (a ResNet basic block, then the pooling); where the width changes, the input
+    passes through a 1x1 convolution (and batch norm with ``batch_norm``) first.
     """
     keras = _keras()
-    for block, (width, n_convs) in enumerate(zip(filters, _per_block(convs_per_block, filters), strict=True)):
+    for block, (width, n_convs) in enumerate(zip(filters, _per_block(convs_per_block, filters))):
         shortcut = x
         for i in range(n_convs):
             x = keras.layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm, name=f"{prefix}{block}_{i}")(x)
