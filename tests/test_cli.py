@@ -356,7 +356,7 @@ def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split(
         lever_network("cutmix")
     # The levers on top of the crop lever and of the shipped recipe (crop44 + residual): the base network
     # with one more lever, each against the base on the same split.
-    on_crop44 = [lever for lever in MODERN_LEVERS if lever not in ("recipe", "crop44")]
+    on_crop44 = [lever for lever in MODERN_LEVERS if lever not in ("recipe", "crop44", "crop40")]
     on_shipped = [lever for lever in on_crop44 if lever != "residual"]
     expected = {f"split_crop44_{lever}" for lever in on_crop44} | {f"split_crop44_residual_{lever}" for lever in on_shipped}
     assert {name for name in EXPERIMENTS if name.startswith("split_crop44_")} == expected
@@ -367,6 +367,12 @@ def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split(
             changed = {key: value for key, value in network.items() if value != base_params[key]}
             assert changed == MODERN_LEVERS[lever][0] and network["crop_size"] == 44, (base, lever)
             assert f"against {base}" in EXPERIMENTS[f"{base}_{lever}"].description and not EXPERIMENTS[f"{base}_{lever}"].in_table
+    # A lever that sets a base lever's parameter takes its place: the shipped recipe with 40x40 crops.
+    shipped = make_experiment("split_crop44_residual", random_state=3).get_params()
+    crop40 = make_experiment("split_crop40_residual", random_state=3).get_params()
+    assert {key: value for key, value in crop40.items() if value != shipped[key]} == {"crop_size": 40}
+    assert "against split_crop44_residual" in EXPERIMENTS["split_crop40_residual"].description
+    assert {name for name in EXPERIMENTS if "crop40" in name} == {"split_crop40", "split_crop40_residual"}
     shipped_without_dropout = make_experiment("split_crop44_residual_dropout0").get_params()
     assert shipped_without_dropout["residual"] and shipped_without_dropout["dropout"] == 0.0
     with pytest.raises(ValueError, match="levers 'sgd_nesterov' and 'sgd_nesterov_lr05' both set optimizer"):

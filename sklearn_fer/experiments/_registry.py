@@ -353,13 +353,17 @@ def _lever_experiments(*base_levers):
 
     Without a base, every lever alone, against ``split_recipe``; with a base (``crop44``; ``crop44`` and
     ``residual``, the shipped recipe), every other lever on top of it, against ``split_<base levers>``,
-    on the same Training split.
+    on the same Training split. A lever that sets a parameter of a base lever takes that lever's place
+    (``crop40`` on the shipped recipe: ``split_crop40_residual``); where it would replace the whole
+    base, it is the lever alone, already among the experiments without a base.
     """
     experiments = {}
     for lever, (_, wording) in MODERN_LEVERS.items():
         if base_levers and lever in ("recipe", *base_levers):
             continue
-        levers = (*base_levers, lever)
+        levers = _stacked_levers(base_levers, lever)
+        if base_levers and levers == (lever,):
+            continue
         name = f"split_{'_'.join(levers)}"
         against = f", against split_{'_'.join(base_levers)}" if base_levers else ""
         experiments[name] = Experiment(
@@ -370,6 +374,13 @@ def _lever_experiments(*base_levers):
             in_table=False,
         )
     return experiments
+
+
+def _stacked_levers(base_levers, lever):
+    """``base_levers`` with ``lever`` added, in place of the base levers that set one of its parameters."""
+    params = MODERN_LEVERS[lever][0].keys()
+    kept = [base if params.isdisjoint(MODERN_LEVERS[base][0]) else lever for base in base_levers]
+    return tuple(dict.fromkeys(kept)) if lever in kept else (*kept, lever)
 
 
 # The lever ablation of the modern recipe (`sklearn-fer run split_crop44 --data ...`), the levers on top
