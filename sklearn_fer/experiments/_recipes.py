@@ -149,7 +149,7 @@ MODERN_LEVERS = {
     "recipe": ({}, "the recipe itself"),
     "crop44": ({"crop_size": 44}, "random 44x44 crops in training, the central crop at test"),
     # 40x40 crops: 1600 pixels a face against 44x44's 1936, so each step costs less and more epochs fit
-    # a fixed time; the crops keep less of each face's border.
+    # a fixed time; on the split it fits the faces less well at equal epochs (benchmarks/RESULTS.md).
     "crop40": ({"crop_size": 40}, "random 40x40 crops in training, the central crop at test"),
     "sgd_nesterov": (_nesterov_sgd(0.01), "SGD with Nesterov momentum 0.9, learning rate 0.01, weight decay 1e-3"),
     # At 0.01 SGD underfits the 50-epoch budget (training accuracy 66% at the best epoch, AdamW's 73%);
@@ -170,8 +170,8 @@ MODERN_LEVERS = {
     # third convolution adds 0.74M parameters and few multiply-adds. Its epochs still take longer, and it
     # fits the training faces better but not the validation faces (benchmarks/RESULTS.md).
     "deep_late": ({"convs_per_block": (2, 2, 3, 3)}, "a third convolution in each of the last two blocks"),
-    # The other way: one convolution fewer, on the largest maps (44x44), where a 32x32-channel
-    # convolution and its batch norm cost the most time; a cheaper epoch fits more of them in 90 minutes.
+    # The other way: one convolution fewer, on the largest maps (44x44), for cheaper epochs; on the
+    # split it is less accurate at equal epochs (benchmarks/RESULTS.md).
     "shallow_early": ({"convs_per_block": (1, 2, 2, 2)}, "one convolution in the first block instead of two"),
 }
 
