@@ -359,7 +359,7 @@ def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split(
     on_crop44 = [lever for lever in MODERN_LEVERS if lever not in ("recipe", "crop44", "crop40")]
     on_shipped = [lever for lever in on_crop44 if lever != "residual"]
     expected = {f"split_crop44_{lever}" for lever in on_crop44} | {f"split_crop44_residual_{lever}" for lever in on_shipped}
-    assert {name for name in EXPERIMENTS if name.startswith("split_crop44_")} == expected
+    assert {name for name in EXPERIMENTS if name.startswith("split_crop44_")} == expected | {"split_crop44_residual_epochs75"}
     for base, stacked in (("split_crop44", on_crop44), ("split_crop44_residual", on_shipped)):
         base_params = make_experiment(base, random_state=3).get_params()
         for lever in stacked:
@@ -373,6 +373,11 @@ def test_each_lever_experiment_is_the_modern_recipe_with_its_lever_on_the_split(
     assert {key: value for key, value in crop40.items() if value != shipped[key]} == {"crop_size": 40}
     assert "against split_crop44_residual" in EXPERIMENTS["split_crop40_residual"].description
     assert {name for name in EXPERIMENTS if "crop40" in name} == {"split_crop40", "split_crop40_residual"}
+    # The shipped recipe with the full-length budget on the split: only the epochs differ; --quick keeps 2.
+    longer = make_experiment("split_crop44_residual_epochs75", random_state=3).get_params()
+    assert {key: value for key, value in longer.items() if value != shipped[key]} == {"epochs": 75}
+    assert make_experiment("split_crop44_residual_epochs75", quick=True).get_params()["epochs"] == 2
+    assert "against split_crop44_residual" in EXPERIMENTS["split_crop44_residual_epochs75"].description
     shipped_without_dropout = make_experiment("split_crop44_residual_dropout0").get_params()
     assert shipped_without_dropout["residual"] and shipped_without_dropout["dropout"] == 0.0
     with pytest.raises(ValueError, match="levers 'sgd_nesterov' and 'sgd_nesterov_lr05' both set optimizer"):
