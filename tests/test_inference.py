@@ -37,6 +37,12 @@ def test_a_cropping_network_exports_its_central_crop(tmp_path, faces):
     assert np.abs(onnx.predict_proba(faces.data[200:260]) - network.predict_proba(faces.data[200:260])).max() <= 1e-4
 
 
+def test_a_network_with_shortcuts_and_squeeze_excitation_gates_exports(tmp_path, faces):
+    network = ModernCNNClassifier(**TINY_MODERN, residual=True, squeeze_excitation=4).fit(faces.data[:200], faces.target[:200])
+    onnx = load_onnx(export_onnx(network, tmp_path / "se.onnx"))
+    assert np.abs(onnx.predict_proba(faces.data[200:260]) - network.predict_proba(faces.data[200:260])).max() <= 1e-4
+
+
 def test_a_bfloat16_network_exports_in_float32(tmp_path, faces, modern):
     onnx = load_onnx(export_onnx(modern, tmp_path / "net.onnx"))
     # bfloat16 keeps 8 bits of mantissa: the float32 export agrees on the classes, to rounding on the probabilities.

@@ -174,6 +174,48 @@ def test_network_with_per_block_convs_fits_saves_and_loads_and_rejects_a_count_p
             ModernCNNClassifier(widths=(4, 8), convs_per_block=counts, head_units=8, epochs=1).fit(X, y)
 
 
+def test_squeeze_excitation_rescales_each_blocks_last_convolution_before_the_shortcut_joins_it():
+    plain = build_modern_cnn((12, 12, 1), 3, widths=(4, 16), convs_per_block=(1, 2), head_units=8, residual=True)
+    model = build_modern_cnn((12, 12, 1), 3, widths=(4, 16), convs_per_block=(1, 2), head_units=8, residual=True, squeeze_excitation=8)
+    assert [layer.name for layer in model.layers if layer.name.endswith("_se_scale")] == ["block0_se_scale", "block1_se_scale"]
+    assert not any("_se_" in layer.name for layer in plain.layers)
+    # The gate takes the last convolution's batch-norm output and feeds the shortcut's add.
+    assert [model.get_layer(f"block{b}_se_scale").input[0]._keras_history.operation.name for b in range(2)] == ["block0_0_bn", "block1_1_bn"]
+    assert [model.get_layer(f"block{b}_add").input[0]._keras_history.operation.name for b in range(2)] == ["block0_se_scale", "block1_se_scale"]
+    # Bottlenecks of channels // 8 units, at least one: 4 channels -> 1 unit, 16 channels -> 2 units.
+    assert [model.get_layer(f"block{b}_se_reduce").units for b in range(2)] == [1, 2]
+    gate_weights = (4 * 1 + 1) + (1 * 4 + 4) + (16 * 2 + 2) + (2 * 16 + 16)
+    assert model.count_params() == plain.count_params() + gate_weights
+
+
+def test_squeeze_excitation_gate_multiplies_each_channel_by_a_sigmoid_of_the_channel_means():
+    from sklearn_fer.networks import squeeze_excitation_gate
+
+    inputs = keras.Input((3, 3, 2))
+    model = keras.Model(inputs, squeeze_excitation_gate(inputs, 2, name="se"))
+    reduce_kernel, reduce_bias = np.array([[1.0], [-1.0]]), np.array([0.5])
+    expand_kernel, expand_bias = np.array([[2.0, -1.0]]), np.array([0.0, 1.0])
+    model.get_layer("se_reduce").set_weights([reduce_kernel, reduce_bias])
+    model.get_layer("se_expand").set_weights([expand_kernel, expand_bias])
+    x = np.random.default_rng(0).normal(size=(2, 3, 3, 2)).astype("float32")
+    means = x.mean(axis=(1, 2))
+    hidden = np.maximum(means @ reduce_kernel + reduce_bias, 0)
+    gate = 1 / (1 + np.exp(-(hidden @ expand_kernel + expand_bias)))
+    np.testing.assert_allclose(model.predict(x, verbose=0), x * gate[:, None, None, :], rtol=1e-5, atol=1e-6)
+
+
+def test_squeeze_excitation_network_fits_saves_loads_and_rejects_a_ratio_below_one(faces, tmp_path):
+    from sklearn_fer.estimators import load_model
+
+    X, y = faces.data[:120], faces.target[:120]
+    network = ModernCNNClassifier(widths=(4, 8), head_units=8, epochs=1, squeeze_excitation=4, random_state=0).fit(X, y)
+    assert network.model_.get_layer("block1_se_reduce").units == 2
+    network.save(tmp_path / "se.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "se.keras").predict_proba(X[:10]), network.predict_proba(X[:10]), rtol=1e-5)
+    with pytest.raises(ValueError, match="'squeeze_excitation' parameter"):
+        ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, squeeze_excitation=0).fit(X, y)
+
+
 def test_residual_network_fits_saves_and_loads(faces, tmp_path):
     from sklearn_fer.estimators import load_model
 

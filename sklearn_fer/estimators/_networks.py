@@ -254,6 +254,10 @@ class ModernCNNClassifier(FERNetworkClassifier):
     residual : bool, default=False
         Add each block's input to its last convolution's output (ResNet-style
         shortcuts; a 1x1 convolution where the width changes).
+    squeeze_excitation : int or None, default=None
+        Rescale each block's last convolution output channel by channel by a
+        squeeze-and-excitation gate whose bottleneck has ``channels //
+        squeeze_excitation`` units (at least one). ``None``: no gate.
     crop_size : int or None, default=None
         Train on a random ``crop_size`` x ``crop_size`` window of each face
         (after the other augmentations) and predict on the central one; with
@@ -286,6 +290,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         "dropout": [_FRACTION],
         "head_units": [_POSITIVE_INT],
         "residual": ["boolean"],
+        "squeeze_excitation": [_POSITIVE_INT, None],
         "crop_size": [_POSITIVE_INT, None],
         "mixup": [Interval(Real, 0, None, closed="left")],
         "cutmix": [Interval(Real, 0, None, closed="left")],
@@ -298,6 +303,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         dropout=0.3,
         head_units=256,
         residual=False,
+        squeeze_excitation=None,
         crop_size=None,
         mixup=0.0,
         cutmix=0.0,
@@ -328,6 +334,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.dropout = dropout
         self.head_units = head_units
         self.residual = residual
+        self.squeeze_excitation = squeeze_excitation
         self.crop_size = crop_size
         self.mixup = mixup
         self.cutmix = cutmix
@@ -375,6 +382,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
             dropout=self.dropout,
             head_units=self.head_units,
             residual=self.residual,
+            squeeze_excitation=self.squeeze_excitation,
             optimizer=self.optimizer,
             **self._common_build_args(),
         )

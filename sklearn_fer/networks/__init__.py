@@ -14,6 +14,7 @@ from ._builders import (
     conv_trunk,
     make_optimizer,
     rebuild,
+    squeeze_excitation_gate,
 )
 from ._precision import DTYPE_POLICIES, cpu_flags, describe_dtype_policy, describe_machine, resolve_dtype_policy, runs_natively
 
@@ -30,6 +31,7 @@ __all__ = [
     "conv_trunk",
     "make_optimizer",
     "rebuild",
+    "squeeze_excitation_gate",
     "cpu_flags",
     "describe_machine",
     "describe_dtype_policy",

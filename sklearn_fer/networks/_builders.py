@@ -168,14 +168,27 @@ def build_fnn(
 
 
 def conv_trunk(
-    x, *, filters=(32, 64), convs_per_block=2, kernel_size=3, padding="same", batch_norm=False, dropout=0.25, residual=False, prefix="conv"
+    x,
+    *,
+    filters=(32, 64),
+    convs_per_block=2,
+    kernel_size=3,
+    padding="same",
+    batch_norm=False,
+    dropout=0.25,
+    residual=False,
+    squeeze_excitation=None,
+    prefix="conv",
 ):
     """The baseline report's trunk: per block ``convs_per_block`` convolutions, max-pool, dropout.
 
     ``convs_per_block`` is one count for every block or a sequence of one count per block of
     ``filters``. With ``residual``, each block adds its input to its last convolution's output
     before the last ReLU (a ResNet basic block, then the pooling); where the width changes, the input
-    passes through a 1x1 convolution (and batch norm with ``batch_norm``) first.
+    passes through a 1x1 convolution (and batch norm with ``batch_norm``) first. With
+    ``squeeze_excitation`` (a reduction ratio), each block's last convolution output is rescaled
+    channel by channel by a squeeze-and-excitation gate (:func:`squeeze_excitation_gate`) before
+    the shortcut joins it, as in SE-ResNet.
     """
     keras = _keras()
     for block, (width, n_convs) in enumerate(zip(filters, _per_block(convs_per_block, filters))):
@@ -184,6 +197,8 @@ def conv_trunk(
             x = keras.layers.Conv2D(width, kernel_size, padding=padding, use_bias=not batch_norm, name=f"{prefix}{block}_{i}")(x)
             if batch_norm:
                 x = _batch_norm(f"{prefix}{block}_{i}_bn")(x)
+            if squeeze_excitation and i == n_convs - 1:
+                x = squeeze_excitation_gate(x, squeeze_excitation, name=f"{prefix}{block}_se")
             if residual and i == n_convs - 1:
                 x = keras.layers.Add(name=f"{prefix}{block}_add")([x, _projected(shortcut, width, batch_norm, f"{prefix}{block}_shortcut")])
             x = keras.layers.Activation("relu")(x)
@@ -192,6 +207,21 @@ def conv_trunk(
         if dropout:
             x = keras.layers.Dropout(dropout)(x)
     return x
+
+
+def squeeze_excitation_gate(x, ratio, *, name):
+    """``x`` rescaled channel by channel by a squeeze-and-excitation gate (Hu et al. 2018).
+
+    The gate averages each channel over the map, passes the averages through a bottleneck
+    of ``channels // ratio`` ReLU units (at least one) and a sigmoid layer of one unit a
+    channel, and multiplies each channel of ``x`` by its unit's output.
+    """
+    layers = _keras().layers
+    channels = x.shape[-1]
+    gate = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_squeeze")(x)
+    gate = layers.Dense(max(1, channels // ratio), activation="relu", name=f"{name}_reduce")(gate)
+    gate = layers.Dense(channels, activation="sigmoid", name=f"{name}_expand")(gate)
+    return layers.Multiply(name=f"{name}_scale")([x, gate])
 
 
 def _per_block(convs_per_block, filters):
@@ -349,6 +379,7 @@ def build_modern_cnn(
     dropout=0.3,
     head_units=256,
     residual=False,
+    squeeze_excitation=None,
     optimizer="adamw",
     learning_rate=2e-3,
     mean=0.0,
@@ -360,12 +391,22 @@ def build_modern_cnn(
     """VGG-style blocks (conv-BN-ReLU x n, max-pool, dropout), global average pooling, dense head.
 
     ``convs_per_block``: one count for every block, or one per block of ``widths``.
-    ``residual=True`` adds a shortcut around each block's convolutions (:func:`conv_trunk`).
+    ``residual=True`` adds a shortcut around each block's convolutions, and ``squeeze_excitation``
+    (a reduction ratio) a squeeze-and-excitation gate on each block's last convolution (:func:`conv_trunk`).
     """
     with _dtype_policy(dtype_policy):
         keras = _keras()
         inputs, x = _stem(input_shape, mean, variance, augmentation)
-        x = conv_trunk(x, filters=widths, convs_per_block=convs_per_block, batch_norm=True, dropout=dropout, residual=residual, prefix="block")
+        x = conv_trunk(
+            x,
+            filters=widths,
+            convs_per_block=convs_per_block,
+            batch_norm=True,
+            dropout=dropout,
+            residual=residual,
+            squeeze_excitation=squeeze_excitation,
+            prefix="block",
+        )
         x = keras.layers.GlobalAveragePooling2D(name="global_pool")(x)
         x = keras.layers.Dense(head_units, use_bias=False, name="head_dense")(x)
         x = _batch_norm("head_bn")(x)
