@@ -479,6 +479,8 @@ def test_modern_descriptions_name_the_epochs_their_settings_train():
         member_epochs = {member.epochs for _, member in vote.estimators}
         assert len(member_epochs) == 1
         assert f"networks of {member_epochs.pop()} epochs" in EXPERIMENTS["modern_vote"].describe(Settings(quick=quick))
+        lever = make_experiment("split_crop44_residual_se8", quick=quick)
+        assert f"; {lever.epochs} epochs on 90% of Training" in EXPERIMENTS["split_crop44_residual_se8"].describe(Settings(quick=quick))
 
 
 def test_a_table_reads_back_with_its_selected_parameters(tmp_path):

@@ -305,6 +305,10 @@ class Settings:
         return QUICK_EPOCHS if self.quick else MODERN_EPOCHS
 
     @property
+    def lever_epochs(self):
+        return QUICK_EPOCHS if self.quick else LEVER_BUDGET["epochs"]
+
+    @property
     def vote_member_epochs(self):
         return QUICK_EPOCHS if self.quick else VOTE_MEMBER_EPOCHS
 

@@ -61,7 +61,7 @@ class Experiment:
     name : str
     description : str
         May name the budgets the settings give: ``{search_epochs}``, ``{epochs}``, ``{grid}``,
-        ``{modern_epochs}``, ``{vote_member_epochs}``.
+        ``{modern_epochs}``, ``{lever_epochs}``, ``{vote_member_epochs}``.
     build : callable
         ``build(settings)`` -> the unfitted estimator (:class:`~sklearn_fer.experiments.Settings`).
     kind : {"single", "search"}
@@ -89,7 +89,8 @@ class Experiment:
         grid_text = f"dropout {grid['dropout']} x kernel {grid['kernel_size']}".replace("'", "")
         return self.description.format(
             search_epochs=settings.search_epochs, epochs=settings.epochs, grid=grid_text,
-            modern_epochs=settings.modern_epochs, vote_member_epochs=settings.vote_member_epochs,
+            modern_epochs=settings.modern_epochs, lever_epochs=settings.lever_epochs,
+            vote_member_epochs=settings.vote_member_epochs,
         )
 
     @property
@@ -370,7 +371,7 @@ def _lever_experiments(*base_levers):
         experiments[name] = Experiment(
             name,
             f"modern recipe, {'levers' if base_levers else 'lever'} {' + '.join(levers)} ({wording}); "
-            f"{LEVER_BUDGET['epochs']} epochs on 90% of Training (early stopping){against}",
+            f"{{lever_epochs}} epochs on 90% of Training (early stopping){against}",
             lambda s, levers=levers: lever_network(*levers, **s.recipe),
             in_table=False,
         )
