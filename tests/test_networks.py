@@ -174,6 +174,36 @@ def test_network_with_per_block_convs_fits_saves_and_loads_and_rejects_a_count_p
             ModernCNNClassifier(widths=(4, 8), convs_per_block=counts, head_units=8, epochs=1).fit(X, y)
 
 
+def test_erasing_zeroes_one_rectangle_of_each_training_face_after_the_crop_and_nothing_at_inference():
+    from sklearn_fer.networks import augmentation_layers
+
+    layers = augmentation_layers(flip=True, crop=40, erasing=1.0, seed=0)
+    assert [layer.name for layer in layers][-2:] == ["augment_crop", "augment_erasing"]
+    erasing = layers[-1]
+    faces = tf.constant(np.random.default_rng(0).uniform(1.0, 2.0, size=(16, 40, 40, 1)).astype("float32"))
+    erased = np.asarray(erasing(faces, training=True)) == 0.0
+    for mask in erased[..., 0]:  # one filled rectangle a face, each side 14-57% of the face's
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        assert mask.sum() == rows.size * cols.size and np.ptp(rows) + 1 == rows.size and np.ptp(cols) + 1 == cols.size
+        assert 0.1 * 40 <= rows.size <= 0.6 * 40 and 0.1 * 40 <= cols.size <= 0.6 * 40
+    np.testing.assert_array_equal(np.asarray(erasing(faces, training=False)), np.asarray(faces))
+    assert not any(layer.name == "augment_erasing" for layer in augmentation_layers(crop=40, seed=0))
+
+
+def test_an_erasing_network_fits_saves_loads_and_rebuilds_for_inference_without_its_erasing(faces, tmp_path):
+    from sklearn_fer.estimators import load_model
+
+    X, y = faces.data[:120], faces.target[:120]
+    network = ModernCNNClassifier(widths=(4, 8), head_units=8, epochs=1, crop_size=44, erasing=0.5, random_state=0).fit(X, y)
+    assert network.model_.get_layer("augment_erasing").factor == (0.5, 0.5)
+    network.save(tmp_path / "erasing.keras")
+    np.testing.assert_allclose(load_model(tmp_path / "erasing.keras").predict_proba(X[:10]), network.predict_proba(X[:10]), rtol=1e-5)
+    inference = rebuild(network.model_, inference_only=True)
+    assert isinstance(inference.get_layer("augment_erasing"), keras.layers.Identity)
+    with pytest.raises(ValueError, match="'erasing' parameter"):
+        ModernCNNClassifier(widths=(4,), head_units=8, epochs=1, erasing=1.5).fit(X, y)
+
+
 def test_squeeze_excitation_rescales_each_blocks_last_convolution_before_the_shortcut_joins_it():
     plain = build_modern_cnn((12, 12, 1), 3, widths=(4, 16), convs_per_block=(1, 2), head_units=8, residual=True)
     model = build_modern_cnn((12, 12, 1), 3, widths=(4, 16), convs_per_block=(1, 2), head_units=8, residual=True, squeeze_excitation=8)

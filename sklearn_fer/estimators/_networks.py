@@ -262,6 +262,10 @@ class ModernCNNClassifier(FERNetworkClassifier):
         Train on a random ``crop_size`` x ``crop_size`` window of each face
         (after the other augmentations) and predict on the central one; with
         ``tta_shift``, the shifted views are off-centre crops. ``None``: whole faces.
+    erasing : float, default=0.0
+        The probability that training erases a random rectangle of a face (each
+        side 14-57% of the face's, after the crop), setting it to the mean face
+        value: Random Erasing (Zhong et al. 2020). 0: none.
     mixup : float, default=0.0
         Train on mixup batches: each batch blended with the same batch in reverse
         order, images and targets alike, by a weight drawn from
@@ -292,6 +296,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         "residual": ["boolean"],
         "squeeze_excitation": [_POSITIVE_INT, None],
         "crop_size": [_POSITIVE_INT, None],
+        "erasing": [Interval(Real, 0, 1, closed="both")],
         "mixup": [Interval(Real, 0, None, closed="left")],
         "cutmix": [Interval(Real, 0, None, closed="left")],
     }
@@ -305,6 +310,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         residual=False,
         squeeze_excitation=None,
         crop_size=None,
+        erasing=0.0,
         mixup=0.0,
         cutmix=0.0,
         lr_schedule="cosine",
@@ -336,6 +342,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.residual = residual
         self.squeeze_excitation = squeeze_excitation
         self.crop_size = crop_size
+        self.erasing = erasing
         self.mixup = mixup
         self.cutmix = cutmix
         self.lr_schedule = lr_schedule
@@ -361,7 +368,7 @@ class ModernCNNClassifier(FERNetworkClassifier):
         self.verbose = verbose
 
     def _augmentation_params(self):
-        return {**super()._augmentation_params(), "crop": self.crop_size}
+        return {**super()._augmentation_params(), "crop": self.crop_size, "erasing": self.erasing}
 
     def _batch_mixing(self):
         return {"mixup": self.mixup, "cutmix": self.cutmix}

@@ -63,7 +63,7 @@ def make_optimizer(name, learning_rate):
         ) from None
 
 
-def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, crop=None, seed=None):
+def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, crop=None, erasing=0.0, seed=None):
     """Random augmentation layers: active when training, identity at inference (Keras semantics),
     except the crop, which keeps the central crop at inference.
 
@@ -80,6 +80,10 @@ def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, crop=N
     crop : int or None
         A random ``crop`` x ``crop`` window of each image, after the other
         augmentations (:class:`~sklearn_fer.networks.PerImageRandomCrop`).
+    erasing : float
+        The probability that a random rectangle of each image (each side 14-57%
+        of the image's, Keras's ``RandomErasing``) is set to 0, the mean
+        of the standardised faces, after the crop. 0: none.
     seed : int or None
     """
     keras = _keras()
@@ -96,6 +100,9 @@ def augmentation_layers(*, rotation=0.0, flip=False, shift=0.0, zoom=0.0, crop=N
         from ._layers import PerImageRandomCrop  # imports TensorFlow: only when a network is built
 
         layers.append(PerImageRandomCrop(crop, crop, seed=seed, name="augment_crop"))
+    if erasing:
+        # factor=(p, p): Keras draws each image's erasing probability from this range.
+        layers.append(keras.layers.RandomErasing(factor=(erasing, erasing), fill_value=0.0, seed=seed, name="augment_erasing"))
     return layers
 
 
@@ -417,7 +424,7 @@ def build_modern_cnn(
         return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
 
-_RANDOM_AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomCrop", "RandomContrast", "RandomBrightness")
+_RANDOM_AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomCrop", "RandomContrast", "RandomBrightness", "RandomErasing")
 
 
 def rebuild(model, *, dtype_policy="float32", inference_only=False, output=None):
