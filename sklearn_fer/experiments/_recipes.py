@@ -168,7 +168,8 @@ MODERN_LEVERS = {
     "cutmix10": ({"cutmix": 1.0}, "CutMix, Beta(1, 1) box areas"),
     "residual": ({"residual": True}, "ResNet-style shortcuts around each block"),
     # Squeeze-and-excitation adds well under 1% to the multiply-adds. Reduction 8, not the paper's 16:
-    # at the CPU recipe's widths (32 to 256 channels) 16 would leave two units in the first gate.
+    # at the CPU recipe's widths (32 to 256 channels) 16 would leave two units in the first gate. On the
+    # split its epochs take longer and it is less accurate with the test-time views (benchmarks/RESULTS.md).
     "se8": ({"squeeze_excitation": 8}, "a squeeze-and-excitation gate (reduction 8) on each block's last convolution"),
     # Parameters in the head cost little compute next to the convolutions.
     "head512": ({"head_units": 512}, "a dense head of 512 units instead of 256"),
