@@ -163,6 +163,7 @@ MODERN_LEVERS = {
     # Beta(0.2, 0.2) weights, the usual choice for natural images: most batches stay close to one of the two faces.
     "mixup02": ({"mixup": 0.2}, "mixup, Beta(0.2, 0.2) weights"),
     # Random Erasing's own choice (Zhong et al. 2020): p = 0.5. Unlike CutMix, the targets stay as they are.
+    # On the split, like CutMix, it fits the training faces less well and loses (benchmarks/RESULTS.md).
     "erase05": ({"erasing": 0.5}, "Random Erasing: a random rectangle of half the training faces set to the mean"),
     # CutMix's own choice, Beta(1, 1): box areas uniform (before clipping at the borders).
     "cutmix10": ({"cutmix": 1.0}, "CutMix, Beta(1, 1) box areas"),
