@@ -424,7 +424,9 @@ def build_modern_cnn(
         return _compile(model, make_optimizer(optimizer, learning_rate), label_smoothing=label_smoothing)
 
 
-_RANDOM_AUGMENTATION = ("RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomCrop", "RandomContrast", "RandomBrightness", "RandomErasing")
+_RANDOM_AUGMENTATION = (
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomCrop", "RandomContrast", "RandomBrightness", "RandomErasing",
+)
 
 
 def rebuild(model, *, dtype_policy="float32", inference_only=False, output=None):
