@@ -393,6 +393,21 @@ def test_an_optimizer_config_sets_what_a_name_cannot(data, tmp_path):
     assert load_model(tmp_path / "sgd.keras").get_params()["optimizer"] == config
 
 
+def test_a_weight_averaging_optimizer_validates_and_restores_the_averaged_weights(data):
+    # ema_momentum=1.0 freezes Keras's moving average at the weights after the first step, so every
+    # epoch validates the same averaged weights, and fits of any length restore the same network.
+    X, y, _, _ = data
+    averaged = {"class_name": "Adam", "config": {"use_ema": True, "ema_momentum": 1.0}}
+    fits = [
+        TINY["fnn"](epochs=epochs, optimizer=averaged, early_stopping=True, n_iter_no_change=10, random_state=0).fit(X, y)
+        for epochs in (3, 4)
+    ]
+    assert np.ptp(fits[1].history_["val_loss"]) < 1e-6
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), atol=1e-6)
+    raw = TINY["fnn"](epochs=3, early_stopping=True, n_iter_no_change=10, random_state=0).fit(X, y)
+    assert np.ptp(raw.history_["val_loss"]) > 1e-3
+
+
 # -- soft targets and distillation ------------------------------------------------------------------
 
 

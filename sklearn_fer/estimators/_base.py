@@ -38,6 +38,9 @@ _COMMON_PARAMETERS = """
     optimizer : str or dict, default={optimizer!r}
         Keras optimizer name ("adam", "sgd" (momentum 0.9), "rmsprop", "adamw", ...) or config
         (``{{"class_name": "SGD", "config": {{"momentum": 0.9, "nesterov": True, "weight_decay": 5e-4}}}}``).
+        With ``"use_ema": True`` in the config (and ``"ema_momentum"``), the fitted network has the
+        optimizer's exponential moving average of the weights; with ``early_stopping``, validation
+        scores and the restored best epoch are the averaged weights' as well.
     learning_rate : float, default={learning_rate!r}
     lr_schedule : {{"cosine", "plateau", None}}, default={lr_schedule!r}
         ``"cosine"``: cosine decay of the learning rate to zero over the ``epochs``
@@ -483,6 +486,10 @@ class FERNetworkClassifier(KerasClassifier):
         name = self._MONITORED[self.monitor]
         monitor, mode = (f"val_{name}" if has_validation else name), ("max" if self.monitor == "accuracy" else "min")
         callbacks = []
+        if has_validation and _averages_weights(self.model_.optimizer):
+            # Before early stopping: the validation scores, the best epoch and the restored weights are
+            # those of the optimizer's moving average of the weights, which the fitted network keeps.
+            callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
         if self.early_stopping:
             callbacks.append(
                 keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=self.n_iter_no_change, restore_best_weights=True)
@@ -652,6 +659,11 @@ class FERNetworkClassifier(KerasClassifier):
         estimator.feature_encoder_ = encoder
         estimator.history_ = defaultdict(list, metadata["history"])
         return estimator
+
+
+def _averages_weights(optimizer):
+    """Whether a (possibly loss-scaling) Keras optimizer keeps a moving average of the weights (``use_ema``)."""
+    return bool(getattr(getattr(optimizer, "inner_optimizer", optimizer), "use_ema", False))
 
 
 def _restored_params(cls, params):
