@@ -11,7 +11,7 @@ times per face in a batch and for one face alone, side by side.
 ``--split`` trains the student as the lever runs do (``lever_network``: 50 epochs, early stopping on
 the seed's stratified 10% of Training) and adds the teacher's and the student's accuracy on those
 held-out faces, the figures to compare with the lever run ``split_<levers>`` of the same seed. The
-teachers must then be networks that never trained on those faces: split runs of the same seed.
+teachers must then be networks that never trained on those faces: split runs of the same seed (checked).
 
     python benchmarks/bench_distill.py --data ../shared/data/fer2013 --teachers out/a.keras out/b.keras \\
         --widths 16,32,64,128 --head-units 128 --epochs 40 --labels-only --out out/distill.json
@@ -24,11 +24,12 @@ import time
 from pathlib import Path
 from statistics import median
 
+import numpy as np
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import accuracy_score
 
 from _common import early_stopping_rows, machine, parser, random_subsets
-from bench_ensemble import load_members, soft_vote
+from bench_ensemble import held_out_rows, load_members, soft_vote
 from sklearn_fer.datasets import load_fer2013
 from sklearn_fer.estimators import DistilledClassifier
 from sklearn_fer.experiments import lever_network, modern_with_levers, tuned_network
@@ -76,6 +77,16 @@ def make_student(args):
     )
 
 
+def check_teachers_held_out_the_students_faces(members, student, targets):
+    """With ``--split``: an error unless every teacher held out exactly the Training faces the student is scored on."""
+    teachers_rows = held_out_rows(members, targets, "--split --teachers")
+    if not np.array_equal(teachers_rows, np.sort(early_stopping_rows(student, targets))):
+        raise SystemExit(
+            f"--split --teachers: the teachers held out other Training faces than the student (random_state={student.random_state}, "
+            f"validation_fraction={student.validation_fraction}), so they trained on faces it is scored on; use split runs of its seed"
+        )
+
+
 def held_out_accuracy(name, model, train, rows):
     """Accuracy on the Training faces ``rows`` (the split the student early-stopped on), printed."""
     accuracy = accuracy_score(train.target[rows], model.predict(train.data[rows]))
@@ -105,6 +116,8 @@ def main():
         random_subsets(train, test, args.n)
     student = make_student(args)
     members = load_members(args.teachers, "--teachers")
+    if args.split:
+        check_teachers_held_out_the_students_faces(members, student, train.target)
     teacher = soft_vote(members, train.data, train.target)
     teacher_parameters = sum(member.model_.count_params() for member in members.values())
     print(f"machine: {machine()}; {len(train.target)} Training faces; teacher: soft vote of {', '.join(members)}")
