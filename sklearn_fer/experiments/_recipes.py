@@ -160,7 +160,8 @@ MODERN_LEVERS = {
     # raises validation accuracy without the test-time views, not with them (benchmarks/RESULTS.md).
     "wd05": ({"optimizer": {"class_name": "AdamW", "config": {"weight_decay": 0.05}}}, "AdamW weight decay 0.05 instead of Keras's 0.004"),
     # The recipe's peak rate is twice Keras's Adam default; with cosine decay over a fixed budget, the
-    # peak sets how far the weights move early on.
+    # peak sets how far the weights move early on. On the split the default fits the training faces less
+    # well and loses (benchmarks/RESULTS.md).
     "lr1e3": ({"learning_rate": 1e-3}, "AdamW peak learning rate 1e-3, Keras's default, instead of 2e-3"),
     # Polyak averaging: validation, early stopping and the fitted network use the optimizer's moving
     # average of the weights, which smooths the last epochs' steps. At 0.999 the average spans about a
