@@ -165,7 +165,8 @@ MODERN_LEVERS = {
     "lr1e3": ({"learning_rate": 1e-3}, "AdamW peak learning rate 1e-3, Keras's default, instead of 2e-3"),
     # Polyak averaging: validation, early stopping and the fitted network use the optimizer's moving
     # average of the weights, which smooths the last epochs' steps. At 0.999 the average spans about a
-    # thousand steps, two to three epochs of the split at batch 64.
+    # thousand steps, two to three epochs of the split at batch 64. On the split it ties with the recipe:
+    # the cosine schedule leaves the last epochs little to smooth (benchmarks/RESULTS.md).
     "ema999": (
         {"optimizer": {"class_name": "AdamW", "config": {"use_ema": True, "ema_momentum": 0.999}}},
         "an exponential moving average of the weights (momentum 0.999) for validation and the fitted network",
