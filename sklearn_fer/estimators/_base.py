@@ -486,7 +486,7 @@ class FERNetworkClassifier(KerasClassifier):
         name = self._MONITORED[self.monitor]
         monitor, mode = (f"val_{name}" if has_validation else name), ("max" if self.monitor == "accuracy" else "min")
         callbacks = []
-        if has_validation and _averages_weights(self.model_.optimizer):
+        if has_validation and _averages_weights(getattr(self, "model_", None)):
             # Before early stopping: the validation scores, the best epoch and the restored weights are
             # those of the optimizer's moving average of the weights, which the fitted network keeps.
             callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
@@ -661,8 +661,10 @@ class FERNetworkClassifier(KerasClassifier):
         return estimator
 
 
-def _averages_weights(optimizer):
-    """Whether a (possibly loss-scaling) Keras optimizer keeps a moving average of the weights (``use_ema``)."""
+def _averages_weights(model):
+    """Whether a built Keras model's optimizer (or the one a loss-scaling optimizer wraps) keeps a moving
+    average of the weights (``use_ema``); ``False`` before the model is built."""
+    optimizer = getattr(model, "optimizer", None)
     return bool(getattr(getattr(optimizer, "inner_optimizer", optimizer), "use_ema", False))
 
 

@@ -185,9 +185,10 @@ MODERN_LEVERS = {
     # split its epochs take longer and it is less accurate with the test-time views (benchmarks/RESULTS.md).
     "se8": ({"squeeze_excitation": 8}, "a squeeze-and-excitation gate (reduction 8) on each block's last convolution"),
     # Width on the 22x22 to 6x6 maps: the last three blocks 1.25x as wide, about 1.44x the multiply-adds,
-    # towards the full-size recipe's 64-512 channels (widening the first block as well costs far more
-    # time). On the split its epochs take longer, and it fits the training faces sooner but ties with
-    # the recipe on the validation faces with the test-time views (benchmarks/RESULTS.md).
+    # towards the full-size recipe's 64-512 channels (a first block of 40 channels, not a multiple of 16,
+    # trains far slower than one of 48). On the split its epochs take longer, and it fits the training
+    # faces sooner but ties with the recipe on the validation faces with the test-time views
+    # (benchmarks/RESULTS.md).
     "wide_late": ({"widths": (32, 80, 160, 320)}, "the last three blocks 1.25x as wide: 80, 160 and 320 channels instead of 64-256"),
     # Parameters in the head cost little compute next to the convolutions.
     "head512": ({"head_units": 512}, "a dense head of 512 units instead of 256"),
