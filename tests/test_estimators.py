@@ -406,6 +406,9 @@ def test_a_weight_averaging_optimizer_validates_and_restores_the_averaged_weight
     np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), atol=1e-6)
     raw = TINY["fnn"](epochs=3, early_stopping=True, n_iter_no_change=10, random_state=0).fit(X, y)
     assert np.ptp(raw.history_["val_loss"]) > 1e-3
+    # Without validation, Keras puts the average in place at the end of fit.
+    on_all = [TINY["fnn"](epochs=epochs, optimizer=averaged, random_state=0).fit(X, y) for epochs in (2, 3)]
+    np.testing.assert_allclose(on_all[0].predict_proba(X), on_all[1].predict_proba(X), atol=1e-6)
 
 
 # -- soft targets and distillation ------------------------------------------------------------------
