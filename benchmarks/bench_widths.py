@@ -35,7 +35,7 @@ def images_per_second(model, images, targets, epochs):
     return epochs * len(images) / (time.perf_counter() - start)
 
 
-def conv_multiply_adds(model):
+def multiply_adds(model):
     """Multiply-adds of one forward pass through the model's convolutions and dense layers."""
     total = 0
     for layer in model.layers:
@@ -70,12 +70,12 @@ def main():
         for widths in order:
             speeds[widths].append(images_per_second(networks[widths].model_, images, targets, args.epochs))
         print(f"round {round_ + 1}: " + ", ".join(f"{widths} {speeds[widths][-1]:.0f} img/s" for widths in order), flush=True)
-    base_speed, base_work = np.median(speeds[width_sets[0]]), conv_multiply_adds(first.model_)
+    base_speed, base_work = np.median(speeds[width_sets[0]]), multiply_adds(first.model_)
     print("| widths | training images/s | time a face vs the first | multiply-adds vs the first |")
     print("|---|---|---|---|")
     for widths in width_sets:
         speed = np.median(speeds[widths])
-        work = conv_multiply_adds(networks[widths].model_) / base_work
+        work = multiply_adds(networks[widths].model_) / base_work
         print(f"| {', '.join(map(str, widths))} | {speed:.0f} | {base_speed / speed:.2f}x | {work:.2f}x |")
 
 
