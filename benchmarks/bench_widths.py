@@ -62,7 +62,7 @@ def main():
     networks = {widths: built_network(widths, X, y) for widths in width_sets}
     first = networks[width_sets[0]]
     images = first.feature_encoder_.transform(X)
-    targets = np.eye(len(first.classes_), dtype="float32")[np.searchsorted(first.classes_, y)]
+    targets = first.target_encoder_.transform(y)
     print(f"machine: {machine()}; dtype policy {first.dtype_policy_}; {args.n_fit} Training faces, batch {BATCH}", flush=True)
     speeds = {widths: [] for widths in width_sets}
     for round_ in range(args.rounds):
