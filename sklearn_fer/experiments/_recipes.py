@@ -190,9 +190,9 @@ MODERN_LEVERS = {
     # faces sooner but ties with the recipe on the validation faces with the test-time views
     # (benchmarks/RESULTS.md).
     "wide_late": ({"widths": (32, 80, 160, 320)}, "the last three blocks 1.25x as wide: 80, 160 and 320 channels instead of 64-256"),
-    # Every block 1.5x as wide, every channel count a multiple of 16: 2.25x the multiply-adds, but on
-    # the AVX512-BF16 EPYC the wider convolutions use the CPU better and a training step costs about
-    # 1.3x the recipe's (bench_widths.py in benchmarks/RESULTS.md).
+    # Every block 1.5x as wide, every channel count a multiple of 16: 2.25x the multiply-adds. On the
+    # split its epochs take longer, and it fits the training faces better but ties with the recipe on
+    # the validation faces with the test-time views (benchmarks/RESULTS.md).
     "wide15": ({"widths": (48, 96, 192, 384)}, "every block 1.5x as wide: 48, 96, 192 and 384 channels instead of 32-256"),
     # Parameters in the head cost little compute next to the convolutions.
     "head512": ({"head_units": 512}, "a dense head of 512 units instead of 256"),
