@@ -5,7 +5,9 @@ Each width set is the network of the shipped recipe's split runs (``lever_networ
 estimator builds each network; each then trains on the same Training faces for ``--epochs`` epochs a
 round, in alternating rounds (the order reverses from one round to the next, since whichever runs first
 may be favoured by the machine's state). Prints the training images/s of each width set, medians over
-the rounds, with their ratio to the first set and its multiply-adds relative to the first.
+the rounds, with their ratio to the first set and its multiply-adds relative to the first. The networks
+train on NumPy arrays that Keras batches itself, not through the estimators' ``array_dataset`` feed, so
+the ratios are those of this benchmark, not of the estimators' fits (benchmarks/RESULTS.md).
 
     python benchmarks/bench_widths.py --data ../shared/data/fer2013 --widths 32,64,128,256 40,80,160,320 48,80,160,320
 """
