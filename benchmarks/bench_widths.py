@@ -5,9 +5,8 @@ Each width set is the network of the shipped recipe's split runs (``lever_networ
 estimator builds each network; each then trains on the same Training faces for ``--epochs`` epochs a
 round, in alternating rounds (the order reverses from one round to the next, since whichever runs first
 may be favoured by the machine's state). Prints the training images/s of each width set, medians over
-the rounds, with their ratio to the first set and its multiply-adds relative to the first. The networks
-train on NumPy arrays that Keras batches itself, not through the estimators' ``array_dataset`` feed, so
-the ratios are those of this benchmark, not of the estimators' fits (benchmarks/RESULTS.md).
+the rounds, with their ratio to the first set and its multiply-adds relative to the first. The batches
+come from the estimators' own feed (``array_dataset``, shuffled), as in their fits.
 
     python benchmarks/bench_widths.py --data ../shared/data/fer2013 --widths 32,64,128,256 40,80,160,320 48,80,160,320
 """
@@ -18,6 +17,7 @@ import numpy as np
 
 from _common import machine, parser
 from sklearn_fer.datasets import load_fer2013
+from sklearn_fer.estimators._feeding import array_dataset
 from sklearn_fer.experiments import lever_network
 
 BATCH = 64
@@ -30,10 +30,11 @@ def built_network(widths, X, y):
 
 
 def images_per_second(model, images, targets, epochs):
-    """Training throughput of ``model.fit`` over ``epochs`` epochs, after a short untimed warm-up."""
-    model.fit(images[: 4 * BATCH], targets[: 4 * BATCH], batch_size=BATCH, epochs=1, verbose=0)
+    """Training throughput of ``model.fit`` on the estimators' feed over ``epochs`` epochs, after a short untimed warm-up."""
+    model.fit(array_dataset((images[: 4 * BATCH], targets[: 4 * BATCH]), BATCH), epochs=1, verbose=0)
+    batches = array_dataset((images, targets), BATCH, shuffle=True, seed=0)
     start = time.perf_counter()
-    model.fit(images, targets, batch_size=BATCH, epochs=epochs, verbose=0)
+    model.fit(batches, epochs=epochs, verbose=0)
     return epochs * len(images) / (time.perf_counter() - start)
 
 
