@@ -174,6 +174,7 @@ MODERN_LEVERS = {
     # FER2013's labels are noisy: FER+ (Barsoum et al. 2016) had ten annotators relabel its faces, and
     # many disagree with the original label. Smoothing 0.2 instead of the recipe's 0.1 trusts each label
     # less and keeps the logits of the other emotions from being pushed as far down.
+    # On the split it loses: the test-time views add less to it (benchmarks/RESULTS.md).
     "ls02": ({"label_smoothing": 0.2}, "label smoothing 0.2 instead of 0.1"),
     "plateau": ({"lr_schedule": "plateau"}, "the learning rate halved after 3 epochs without a better validation accuracy, instead of cosine decay"),
     # Beta(0.2, 0.2) weights, the usual choice for natural images: most batches stay close to one of the two faces.
