@@ -178,7 +178,8 @@ MODERN_LEVERS = {
     "ls02": ({"label_smoothing": 0.2}, "label smoothing 0.2 instead of 0.1"),
     "plateau": ({"lr_schedule": "plateau"}, "the learning rate halved after 3 epochs without a better validation accuracy, instead of cosine decay"),
     # Beta(0.2, 0.2) weights, the usual choice for natural images: most batches stay close to one of the two faces.
-    # On the split it loses, on the whole-face recipe and more so beside the random crops (benchmarks/RESULTS.md).
+    # On the split it loses with the test-time views: 0.6 points on the whole-face recipe, 1.9 beside the
+    # random crops and shortcuts (benchmarks/RESULTS.md).
     "mixup02": ({"mixup": 0.2}, "mixup, Beta(0.2, 0.2) weights"),
     # Random Erasing's own choice (Zhong et al. 2020): p = 0.5. Unlike CutMix, the targets stay as they are.
     # On the split, like CutMix, it fits the training faces less well and loses (benchmarks/RESULTS.md).
